@@ -1,0 +1,3 @@
+"""plano_common: what every Plano service shares."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Development-only test kit: a fake LLM upstream and helpers."""

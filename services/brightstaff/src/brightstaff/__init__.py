@@ -1,0 +1,3 @@
+"""The brightstaff service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""The prompt-gateway service."""
+
+__version__ = "0.1.0"
