@@ -19,7 +19,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+        address = (parts.hostname or "127.0.0.1", parts.port or default_port)
+        with socket.create_connection(address, timeout=1):
             return True
     except OSError:
         return False
