@@ -1,8 +1,211 @@
-"""Logging setup for the services (placeholder: plain text to stderr)."""
+"""Logging for the services: secret masking on every record, text or JSON lines on stderr.
+
+``configure_logging`` installs :class:`SecretMaskingFilter` on the root handlers and also masks
+every record when it is created, so loggers with their own handlers (e.g. the HTTP server's
+access log) cannot leak credentials either. Masked: Authorization values (``Bearer ***``),
+``x-api-key``, ``api-key``, ``x-goog-api-key``, AWS access key ids, secret keys, session tokens
+and signatures, provider key shapes (``sk-…``, ``AIza…``) and keys in URL query strings, in the
+message, its arguments, extra fields and exception text.
+"""
+
+from __future__ import annotations
 
 import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+MASK = "***"
+
+_SENSITIVE_NAMES = (
+    "x-api-key",
+    "api-key",
+    "api_key",
+    "apikey",
+    "x-goog-api-key",
+    "proxy-authorization",
+    "x-amz-security-token",
+    "x-amz-signature",
+    "x-amz-credential",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "secret_access_key",
+    "session_token",
+    "access_key",
+    "secret_key",
+    "client_secret",
+    "password",
+)
+_SENSITIVE_KEYS = frozenset((*_SENSITIVE_NAMES, "authorization", "cookie", "set-cookie"))
+
+# `Bearer <token>` wherever it appears.
+_BEARER = re.compile(r"(?i)\b(bearer)\s+(?!\*\*\*)[A-Za-z0-9\-._~+/=:]+")
+# `Authorization: <scheme> <credentials>` or `authorization=<token>` not using Bearer.
+_AUTHORIZATION = re.compile(
+    r"""(?i)(["']?\b(?:proxy-)?authorization["']?\s*+[:=]\s*+["']?+)(?!bearer\s)([^"'\r\n]+)"""
+)
+# `name: value`, `"name": "value"`, `name=value` for the sensitive names.
+_NAMED_VALUE = re.compile(
+    r"""(?i)(["']?(?<![\w-])(?:"""
+    + "|".join(re.escape(name) for name in _SENSITIVE_NAMES)
+    + r""")["']?\s*[:=]\s*["']?)([^"'\s,;&}\]\)]+)"""
+)
+# Query-string credentials: ?key=..., &api_key=..., X-Amz-Signature=..., sig=...
+_QUERY_KEY = re.compile(
+    r"""(?i)([?&](?:key|api_key|apikey|api-key|access_token|token|auth|sig|signature|"""
+    r"""x-amz-signature|x-amz-security-token|x-amz-credential)=)([^&\s"'#]+)"""
+)
+_AWS_ACCESS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{4})[A-Z0-9]{12}\b")
+_PROVIDER_KEY = re.compile(r"\b(sk-(?:ant-|proj-)?|AIza)[A-Za-z0-9_\-]{16,}")
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Send the service's logs to stderr."""
-    logging.basicConfig(level=level, format=f"%(asctime)s {service} %(levelname)s %(message)s")
+def mask_text(text: str) -> str:
+    """Replace every credential found in ``text`` with ``***``."""
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
+    text = _NAMED_VALUE.sub(lambda m: m.group(1) + MASK, text)
+    text = _QUERY_KEY.sub(lambda m: m.group(1) + MASK, text)
+    text = _AWS_ACCESS_KEY_ID.sub(lambda m: m.group(1) + MASK, text)
+    return _PROVIDER_KEY.sub(lambda m: m.group(1) + MASK, text)
+
+
+def mask_header_value(name: str, value: str) -> str:
+    """The loggable form of one header value (``Bearer ***`` for a bearer Authorization)."""
+    lowered = name.lower()
+    if lowered in ("authorization", "proxy-authorization"):
+        return f"Bearer {MASK}" if value.startswith("Bearer ") else MASK
+    if lowered in _SENSITIVE_KEYS:
+        return MASK
+    return mask_text(value)
+
+
+def mask_value(value: Any, key: str | None = None) -> Any:
+    """Mask strings, and the values of sensitive keys, inside any nested structure."""
+    if isinstance(value, str):
+        return mask_header_value(key, value) if key is not None else mask_text(value)
+    if isinstance(value, bytes | bytearray):
+        return mask_value(bytes(value).decode("utf-8", errors="replace"), key)
+    if isinstance(value, Mapping):
+        return {k: mask_value(v, k if isinstance(k, str) else None) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [mask_value(item) for item in value]
+    if key is not None and key.lower() in _SENSITIVE_KEYS and value is not None:
+        return MASK
+    return value
+
+
+_STANDARD_ATTRS = frozenset(
+    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
+    | {"message", "asctime", "taskName", "plano_masked"}
+)
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields passed with ``extra=`` (everything that is not a standard record attribute)."""
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+
+
+def mask_record(record: logging.LogRecord) -> None:
+    """Mask a record in place: message with its arguments, extra fields and exception text."""
+    if not getattr(record, "plano_masked", False):
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = mask_text(message)
+        record.args = None
+        record.plano_masked = True
+    for name, value in extra_fields(record).items():
+        record.__dict__[name] = mask_value(value, name)
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+
+
+class SecretMaskingFilter(logging.Filter):
+    """A handler filter that masks credentials in every record it lets through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        mask_record(record)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, message, service, extra fields, exc."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self._service = service
+        self._encoder = msgspec.json.Encoder(enc_hook=str)
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "service": self._service,
+        }
+        for name, value in extra_fields(record).items():
+            entry.setdefault(name, value)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return self._encoder.encode(entry).decode()
+
+
+class _PlanoHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stderr handler configure_logging owns (replaced on reconfiguration)."""
+
+
+_masking_factory_installed = False
+
+
+def _install_masking_record_factory() -> None:
+    """Mask every record at creation, for loggers whose handlers are not the root's."""
+    global _masking_factory_installed
+    if _masking_factory_installed:
+        return
+    previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+
+    def masking_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        mask_record(record)
+        return record
+
+    logging.setLogRecordFactory(masking_factory)
+    _masking_factory_installed = True
+
+
+def configure_logging(service: str, level: str = "INFO", json: bool | None = None) -> None:
+    """Log to stderr with secrets masked; JSON lines when ``json`` (default: PLANO_LOG_FORMAT)."""
+    if json is None:
+        json = os.environ.get("PLANO_LOG_FORMAT", "").lower() == "json"
+    handler = _PlanoHandler(sys.stderr)
+    if json:
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+        )
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing, _PlanoHandler):
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for each in root.handlers:
+        if not any(isinstance(f, SecretMaskingFilter) for f in each.filters):
+            each.addFilter(SecretMaskingFilter())
+    _install_masking_record_factory()

@@ -1,30 +1,58 @@
-"""Plano configuration: types, loading, validation and normalisation.
+"""Plano configuration: types, loading, validation, normalisation and JSON Schema.
 
-Placeholder loader; the full typed loader replaces it behind the same two names.
+`load_config(path)` returns a PlanoConfig or raises ConfigError (one line naming the location
+and the fix). See docs/config.md for every key and the differences from the original.
 """
 
-from pathlib import Path
-from typing import Any
+from plano_common.config.errors import ConfigError
+from plano_common.config.json_schema import config_json_schema
+from plano_common.config.loader import load_config, load_config_text
+from plano_common.config.types import (
+    Agent,
+    AwsSettings,
+    Endpoint,
+    Filter,
+    Listener,
+    ListenerAgent,
+    Overrides,
+    PlanoConfig,
+    PromptCaching,
+    PromptTarget,
+    PromptTargetEndpoint,
+    Provider,
+    RateLimit,
+    Routing,
+    RoutingBudget,
+    RoutingPreference,
+    SessionCache,
+    SpanAttributes,
+    StateStorage,
+    Tracing,
+)
 
-import yaml
-
-
-class ConfigError(Exception):
-    """A config file is missing or invalid; the message is one line naming the place and fix."""
-
-
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Load and validate a Plano config file."""
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"config file not found: {file}")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}".replace("\n", " ")) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: the top level must be a mapping")
-    for key in ("version", "listeners"):
-        if key not in data:
-            raise ConfigError(f"{file}: missing required key {key!r}")
-    return data
+__all__ = [
+    "Agent",
+    "AwsSettings",
+    "ConfigError",
+    "Endpoint",
+    "Filter",
+    "Listener",
+    "ListenerAgent",
+    "Overrides",
+    "PlanoConfig",
+    "PromptCaching",
+    "PromptTarget",
+    "PromptTargetEndpoint",
+    "Provider",
+    "RateLimit",
+    "Routing",
+    "RoutingBudget",
+    "RoutingPreference",
+    "SessionCache",
+    "SpanAttributes",
+    "StateStorage",
+    "Tracing",
+    "config_json_schema",
+    "load_config",
+    "load_config_text",
+]

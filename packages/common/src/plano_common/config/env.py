@@ -1,0 +1,92 @@
+"""`$VAR` / `${VAR}` substitution in config strings, from the environment and a `.env` file.
+
+`${VAR:-fallback}` uses `fallback` when VAR is unset or empty; `$$` is a literal `$`.
+A reference to an unset variable is left as written and reported with its location; the
+loader decides whether that location needs the value (see docs/config.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from plano_common.config.errors import ConfigPath
+
+_REFERENCE = re.compile(
+    r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}"
+    r"|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)"
+)
+_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+class UnsetVariable(msgspec.Struct, frozen=True):
+    """A referenced environment variable that has no value, and where it is used."""
+
+    name: str
+    path: ConfigPath
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Variables of a `.env` file (`KEY=value`, optional `export`, quotes, `#` comments)."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        match = _DOTENV_LINE.match(raw)
+        if match is None:
+            continue
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        else:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def substitute(data: Any, environ: Mapping[str, str]) -> tuple[Any, list[UnsetVariable]]:
+    """Replace variable references in every string value (not keys) of `data`."""
+    unset: list[UnsetVariable] = []
+    return _walk(data, (), environ, unset), unset
+
+
+def _walk(
+    value: Any, path: ConfigPath, environ: Mapping[str, str], unset: list[UnsetVariable]
+) -> Any:
+    if isinstance(value, str):
+        return _substitute_text(value, path, environ, unset) if "$" in value else value
+    if isinstance(value, dict):
+        return {key: _walk(item, (*path, str(key)), environ, unset) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_walk(item, (*path, index), environ, unset) for index, item in enumerate(value)]
+    return value
+
+
+def _substitute_text(
+    text: str, path: ConfigPath, environ: Mapping[str, str], unset: list[UnsetVariable]
+) -> str:
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if whole == "$$":
+            return "$"
+        name = match.group("braced") or match.group("plain")
+        fallback = match.group("fallback")
+        value = environ.get(name)
+        if fallback is not None and not value:
+            return fallback
+        if value is None:
+            missing.append(name)
+            return whole
+        return value
+
+    result = _REFERENCE.sub(replace, text)
+    unset.extend(UnsetVariable(name, path) for name in missing)
+    return result

@@ -1,0 +1,135 @@
+"""Provider lookup for the hot path: names, models, wildcards, aliases and `/v1/models`.
+
+Lookup order for a name: exact provider name → full `provider/model` → bare model id (the
+whole name, then for `p/m` the id `m` on a provider with prefix `p`) → `p/*` wildcard, which
+returns the wildcard provider with `model` set to `m`. Wildcards of providers with a model
+catalog also answer their catalog's models by full and bare id. Specific entries always win
+over wildcard ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+from hermesllm.catalog import models_for
+from hermesllm.provider_ids import parse_provider_id
+
+from plano_common.config.types import PlanoConfig, Provider
+
+ResolvedProvider = Provider
+"""What a lookup returns: a normalised provider whose `model` is the id to send upstream."""
+
+_WILDCARD_CACHE_LIMIT = 4096
+
+
+class ProviderTable:
+    """Dictionary-backed lookups over the providers of a normalised config."""
+
+    def __init__(self, config: PlanoConfig) -> None:
+        self._by_name: dict[str, Provider] = {}
+        self._by_full: dict[str, Provider] = {}
+        self._by_model: dict[str, Provider] = {}
+        self._wildcards: dict[str, Provider] = {}
+        self._wildcard_hits: dict[str, Provider] = {}
+        self._aliases = dict(config.model_aliases)
+        self._listing: list[Provider] = []
+        self.default: ResolvedProvider | None = None
+        self._index(config.model_providers)
+
+    def _index(self, providers: Iterable[Provider]) -> None:
+        ordered = sorted(providers, key=lambda p: p.wildcard)
+        for provider in ordered:
+            if provider.default and self.default is None:
+                self.default = provider
+            self._by_name.setdefault(provider.name, provider)
+            if provider.wildcard:
+                self._wildcards.setdefault(provider.prefix, provider)
+                if parse_provider_id(provider.prefix) is provider.provider_id:
+                    self._wildcards.setdefault(provider.provider_id.value, provider)
+                continue
+            self._by_full.setdefault(provider.full_model, provider)
+            self._by_model.setdefault(provider.model, provider)
+            if not provider.internal:
+                self._listing.append(provider)
+        for provider in ordered:
+            if provider.wildcard:
+                self._expand(provider)
+
+    def _expand(self, wildcard: Provider) -> None:
+        for model in models_for(wildcard.provider_id):
+            full = f"{wildcard.prefix}/{model}"
+            if full in self._by_full or full in self._by_name:
+                continue
+            entry = msgspec.structs.replace(wildcard, name=full, model=model, wildcard=False)
+            self._by_full[full] = entry
+            self._by_model.setdefault(model, entry)
+            if not wildcard.internal:
+                self._listing.append(entry)
+
+    def resolve(self, name: str) -> ResolvedProvider | None:
+        """The provider serving `name`, or None. Aliases are not applied (see resolve_model)."""
+        found = self._by_name.get(name) or self._by_full.get(name) or self._by_model.get(name)
+        if found is not None:
+            return found
+        prefix, slash, model = name.partition("/")
+        if not slash or not model:
+            return None
+        by_model = self._by_model.get(model)
+        if by_model is not None and _same_provider(by_model, prefix):
+            return by_model
+        return self._from_wildcard(name, prefix, model)
+
+    def _from_wildcard(self, name: str, prefix: str, model: str) -> Provider | None:
+        cached = self._wildcard_hits.get(name)
+        if cached is not None:
+            return cached
+        wildcard = self._wildcards.get(prefix)
+        if wildcard is None:
+            known = parse_provider_id(prefix)
+            wildcard = self._wildcards.get(known.value) if known is not None else None
+        if wildcard is None:
+            return None
+        entry = msgspec.structs.replace(wildcard, name=name, model=model, wildcard=False)
+        if len(self._wildcard_hits) >= _WILDCARD_CACHE_LIMIT:
+            self._wildcard_hits.clear()
+        self._wildcard_hits[name] = entry
+        return entry
+
+    def resolve_alias(self, name: str) -> str | None:
+        """The target of alias `name` (aliases are one level), or None if it is no alias."""
+        return self._aliases.get(name)
+
+    def resolve_model(self, name: str) -> ResolvedProvider | None:
+        """Apply a model alias, then resolve; `"default"` names the default provider."""
+        if name == "default":
+            return self.default
+        return self.resolve(self._aliases.get(name, name))
+
+    @property
+    def providers(self) -> tuple[ResolvedProvider, ...]:
+        """Every configured provider (internal ones included), wildcards unexpanded."""
+        return tuple(self._by_name.values())
+
+    def models_listing(self) -> dict[str, Any]:
+        """The `/v1/models` body: non-internal models, wildcards expanded over the catalog."""
+        return {
+            "object": "list",
+            "data": [
+                {
+                    "id": provider.name,
+                    "object": "model",
+                    "created": 0,
+                    "owned_by": provider.provider_id.value,
+                }
+                for provider in self._listing
+            ],
+        }
+
+
+def _same_provider(provider: Provider, prefix: str) -> bool:
+    if provider.prefix == prefix:
+        return True
+    known = parse_provider_id(prefix)
+    return known is not None and known is provider.provider_id

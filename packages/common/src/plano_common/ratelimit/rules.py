@@ -1,0 +1,148 @@
+"""Rate-limit rules and how a request (model + headers) selects its bucket.
+
+A rule limits the input tokens of one model for requests selected by a header. The request
+names the selector header through ``x-arch-ratelimit-selector: <header>``; the value of that
+header then picks the bucket:
+
+- a rule with a ``selector_value`` applies only to that exact value (one shared bucket);
+- otherwise a rule without a value applies, and every distinct header value has its own bucket.
+
+Requests for a model without rules, without the selector header, or whose selector matches no
+rule are not limited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+import msgspec
+
+logger = logging.getLogger(__name__)
+
+SELECTOR_HEADER = "x-arch-ratelimit-selector"
+
+
+class TimeUnit(StrEnum):
+    """The period a rule's token budget refills over."""
+
+    SECOND = "second"
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+
+    @property
+    def seconds(self) -> int:
+        return _UNIT_SECONDS[self]
+
+
+_UNIT_SECONDS: dict[TimeUnit, int] = {
+    TimeUnit.SECOND: 1,
+    TimeUnit.MINUTE: 60,
+    TimeUnit.HOUR: 3600,
+    TimeUnit.DAY: 86400,
+}
+
+
+class RateLimitRule(msgspec.Struct, frozen=True, kw_only=True):
+    """At most ``tokens`` input tokens per ``unit`` for ``model`` and the selected header value.
+
+    ``unit: day`` means a burst of ``tokens`` refilled evenly over 24 hours.
+    """
+
+    model: str
+    selector_key: str
+    selector_value: str | None = None
+    tokens: int
+    unit: TimeUnit
+
+    def __post_init__(self) -> None:
+        if self.tokens <= 0:
+            raise ValueError(f"rate limit tokens must be positive, got {self.tokens}")
+
+    @property
+    def period_seconds(self) -> int:
+        return self.unit.seconds
+
+    @property
+    def seconds_per_token(self) -> float:
+        """The GCRA emission interval: time for one token to refill."""
+        return self.period_seconds / self.tokens
+
+    def describe(self) -> str:
+        return f"{self.tokens} tokens per {self.unit.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """The header (and its value) that selected a bucket."""
+
+    key: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.key}:{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule that applies to a request, and the bucket it charges."""
+
+    rule: RateLimitRule
+    selector: Selector
+    bucket: tuple[str, str, str]
+
+
+class RuleSet:
+    """Rules indexed by model and selector; resolves a request to its bucket."""
+
+    def __init__(self, rules: Iterable[RateLimitRule]) -> None:
+        self._rules: dict[str, dict[tuple[str, str | None], RateLimitRule]] = {}
+        for rule in rules:
+            by_selector = self._rules.setdefault(rule.model, {})
+            selector = (rule.selector_key.lower(), rule.selector_value)
+            if selector in by_selector:
+                logger.error(
+                    "duplicate rate limit for model %r selector %s=%s; keeping the first",
+                    rule.model,
+                    rule.selector_key,
+                    rule.selector_value,
+                )
+                continue
+            by_selector[selector] = rule
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+    def match(self, model: str, headers: Mapping[str, str]) -> Match | None:
+        """The rule and bucket for this request, or None when it is not limited."""
+        by_selector = self._rules.get(model)
+        if not by_selector:
+            return None
+        selector_key = _header(headers, SELECTOR_HEADER)
+        if not selector_key:
+            return None
+        selector_key = selector_key.strip().lower()
+        value = _header(headers, selector_key)
+        if value is None:
+            return None
+        selector = Selector(selector_key, value)
+        specific = by_selector.get((selector_key, value))
+        if specific is not None:
+            return Match(specific, selector, (model, selector_key, ""))
+        per_value = by_selector.get((selector_key, None))
+        if per_value is not None:
+            return Match(per_value, selector, (model, selector_key, value))
+        return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is not None:
+        return value
+    for key, candidate in headers.items():
+        if key.lower() == name:
+            return candidate
+    return None

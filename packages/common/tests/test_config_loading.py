@@ -1,0 +1,273 @@
+"""Variable substitution, defaults and normalisation rules of the config loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hermesllm.provider_ids import ProviderId
+from plano_common.config import ConfigError, PlanoConfig, load_config, load_config_text
+from plano_common.config.durations import parse_duration
+
+MODEL_LISTENER = "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: 12000}\n"
+
+
+def load(text: str, **environ: str) -> PlanoConfig:
+    return load_config_text(text, environ=environ)
+
+
+def provider(config: PlanoConfig, name: str):  # type: ignore[no-untyped-def]
+    return next(p for p in config.model_providers if p.name == name)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30.0), ("300ms", 0.3), ("0.005s", 0.005), ("5m", 300.0), ("1h", 3600.0), (7, 7.0)],
+)
+def test_durations(text: str | int, seconds: float) -> None:
+    assert parse_duration(text, ()) == pytest.approx(seconds)
+
+
+def test_env_substitution_forms() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers:\n"
+        + "  - {model: openai/gpt-4o, access_key: $KEY}\n"
+        + "  - {model: anthropic/claude-sonnet-4-6, access_key: 'pre-${KEY}-post'}\n"
+        + "  - {model: mistral/small, access_key: '${UNSET_KEY:-fallback}'}\n"
+        + "  - {model: groq/llama, access_key: 'a$$b'}\n",
+        KEY="sk-1",
+    )
+    keys = [p.access_key for p in config.model_providers if not p.internal]
+    assert keys == ["sk-1", "pre-sk-1-post", "fallback", "a$b"]
+
+
+def test_dotenv_beside_config_and_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# keys\nexport A_KEY='from-dotenv'\nB_KEY=dotenv-b # comment\n", encoding="utf-8"
+    )
+    path = tmp_path / "plano.yaml"
+    path.write_text(
+        MODEL_LISTENER
+        + "model_providers:\n  - {model: openai/gpt-4o, access_key: $A_KEY}\n"
+        + "  - {model: openai/o3, access_key: $B_KEY}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path, environ={"B_KEY": "from-env"})
+    assert provider(config, "openai/gpt-4o").access_key == "from-dotenv"
+    assert provider(config, "openai/o3").access_key == "from-env"
+
+
+def test_unset_variable_error_names_variable_and_dotenv(tmp_path: Path) -> None:
+    path = tmp_path / "plano.yaml"
+    path.write_text(
+        MODEL_LISTENER + "model_providers:\n  - {model: openai/gpt-4o, access_key: $MISSING}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    message = str(caught.value)
+    assert message.startswith(f"{path}:5: model_providers[0].access_key: ")
+    assert "MISSING is not set" in message and str(tmp_path / ".env") in message
+
+
+def test_unset_variables_where_the_value_is_unused_are_fine() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "system_prompt: 'Prices are in $CURRENCY'\n"
+        + "model_providers:\n"
+        + "  - {model: openai/gpt-4o, access_key: $NOT_SET, passthrough_auth: true}\n"
+        + "state_storage: {type: memory, connection_string: $NOT_SET_EITHER}\n"
+    )
+    assert config.system_prompt == "Prices are in $CURRENCY"
+    assert provider(config, "openai/gpt-4o").access_key is None
+    assert config.state_storage is not None and config.state_storage.connection_string is None
+
+
+def test_unset_variable_in_postgres_connection_string_is_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"state_storage.connection_string: environment variable"):
+        load(MODEL_LISTENER + "state_storage: {type: postgres, connection_string: $PG}\n")
+
+
+def test_environment_variable_in_a_port() -> None:
+    config = load(
+        "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: $PORT}\n", PORT="9000"
+    )
+    assert config.model_listener.port == 9000
+
+
+def test_model_listener_is_synthesised() -> None:
+    config = load("version: v0.4.0\nlisteners:\n  - {type: prompt, name: p}\n")
+    listener = config.model_listener
+    assert (listener.name, listener.address, listener.port) == ("egress_traffic", "0.0.0.0", 12000)
+    assert listener.timeout_seconds == 300.0
+    prompt = config.listener("prompt")
+    assert prompt is not None and (prompt.port, prompt.timeout_seconds) == (10000, 300.0)
+
+
+def test_legacy_listeners() -> None:
+    config = load(
+        "version: v0.1\nlisteners:\n  ingress_traffic: {port: 10005, timeout: 30s}\n"
+        "  egress_traffic: {address: 127.0.0.1, port: 12005, message_format: openai}\n"
+        "llm_providers: [{model: openai/gpt-4o, access_key: k}]\n"
+    )
+    assert [(x.name, x.type, x.address, x.port, x.timeout_seconds) for x in config.listeners] == [
+        ("egress_traffic", "model", "127.0.0.1", 12005, 300.0),
+        ("ingress_traffic", "prompt", "0.0.0.0", 10005, 30.0),
+    ]
+    assert "llm_providers is deprecated; rename it to model_providers" in config.warnings
+
+
+def test_provider_model_split_and_base_url() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers:\n"
+        + "  - {model: openrouter/anthropic/claude-x, access_key: k}\n"
+        + "  - {model: my_llm/llama3.2, provider_interface: openai, "
+        + "base_url: 'http://localhost:11434/api/v1/'}\n"
+    )
+    routed = provider(config, "openrouter/anthropic/claude-x")
+    assert (routed.provider_id, routed.prefix, routed.model) == (
+        ProviderId.OPENROUTER,
+        "openrouter",
+        "anthropic/claude-x",
+    )
+    assert (routed.scheme, routed.host, routed.port, routed.path_prefix) == (
+        "https",
+        "openrouter.ai",
+        443,
+        None,
+    )
+    local = provider(config, "my_llm/llama3.2")
+    assert (local.provider_id, local.scheme, local.host, local.port, local.path_prefix) == (
+        ProviderId.OPENAI,
+        "http",
+        "localhost",
+        11434,
+        "/api/v1",
+    )
+
+
+def test_internal_providers() -> None:
+    plain = load(MODEL_LISTENER + "model_providers: [{model: openai/gpt-4o, access_key: k}]\n")
+    internal = [(p.name, p.model) for p in plain.model_providers if p.internal]
+    assert internal == [
+        ("arch-function", "Arch-Function"),
+        ("plano/orchestrator", "Plano-Orchestrator"),
+    ]
+    routed = load(
+        MODEL_LISTENER
+        + "model_providers: [{model: openai/gpt-4o, access_key: k}]\n"
+        + "routing_preferences: [{name: a, description: b, models: [openai/gpt-4o]}]\n"
+    )
+    assert next(p.name for p in routed.model_providers if p.internal) == "plano-orchestrator"
+    hosted = provider(routed, "arch-function")
+    assert (hosted.provider_id, hosted.host, hosted.port) == (
+        ProviderId.PLANO,
+        "archfc.katanemo.dev",
+        443,
+    )
+
+
+def test_inline_routing_preferences_migrate() -> None:
+    config = load(
+        "version: v0.3.0\nlisteners: [{type: model, name: m}]\nmodel_providers:\n"
+        "  - model: openai/gpt-4o\n    access_key: k\n"
+        "    routing_preferences: [{name: code, description: write code}]\n"
+        "  - model: anthropic/claude-sonnet-4-6\n    access_key: k\n"
+        "    routing_preferences: [{name: code, description: other text}]\n"
+    )
+    assert [(p.name, p.description, p.models) for p in config.routing_preferences] == [
+        ("code", "write code", ("openai/gpt-4o", "anthropic/claude-sonnet-4-6"))
+    ]
+    assert any("different descriptions" in w for w in config.warnings)
+
+
+def test_filter_chain_is_an_alias_of_input_filters() -> None:
+    config = load(
+        "version: v0.3.0\nagents: [{id: rag, url: 'http://localhost:10505'}]\n"
+        "filters: [{id: rewrite, url: 'http://localhost:10501/x'}]\n"
+        "listeners:\n  - type: agent\n    name: a\n    port: 8001\n    router: plano_agent_router\n"
+        "    agents: [{id: rag, description: d, filter_chain: [rewrite]}]\n"
+    )
+    listener = config.listener("agent")
+    assert listener is not None
+    assert listener.router == "plano_orchestrator_v1"
+    assert listener.agents[0].input_filters == ("rewrite",)
+    assert config.filters[0].tool == "rewrite" and config.filters[0].type == "mcp"
+    assert config.endpoints["rewrite"].path_prefix == "/x"
+
+
+def test_chatgpt_and_kimi_presets() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers:\n  - model: 'chatgpt/*'\n"
+        + "  - {model: moonshotai/kimi-for-coding, access_key: k, "
+        + "base_url: 'https://api.kimi.com/coding'}\n",
+        CHATGPT_ACCOUNT_ID="acct-1",
+    )
+    chatgpt = provider(config, "chatgpt/*")
+    assert chatgpt.passthrough_auth and chatgpt.wildcard
+    assert chatgpt.host == "chatgpt.com"
+    assert chatgpt.headers["ChatGPT-Account-Id"] == "acct-1"
+    assert chatgpt.headers["originator"] == "codex_cli_rs"
+    kimi = provider(config, "moonshotai/kimi-for-coding")
+    assert kimi.path_prefix == "/coding/v1"
+    assert kimi.headers == {"User-Agent": "KimiCLI/1.3"}
+
+
+def test_bedrock_region_and_credentials() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers:\n"
+        + "  - {model: amazon_bedrock/us.amazon.nova-pro-v1:0, access_key: tok, "
+        + "base_url: 'https://bedrock-runtime.us-west-2.amazonaws.com'}\n"
+        + "  - model: amazon_bedrock/anthropic.claude-v2\n"
+        + "    aws: {access_key_id: AKIA1, secret_access_key: $SECRET}\n",
+        AWS_REGION="eu-central-1",
+        SECRET="s3cr3t",
+    )
+    keyed = provider(config, "amazon_bedrock/us.amazon.nova-pro-v1:0")
+    assert keyed.aws is not None and keyed.aws.region == "us-west-2"
+    signed = provider(config, "amazon_bedrock/anthropic.claude-v2")
+    assert signed.host == "bedrock-runtime.eu-central-1.amazonaws.com"
+    assert signed.aws is not None
+    assert (signed.aws.region, signed.aws.access_key_id, signed.aws.secret_access_key) == (
+        "eu-central-1",
+        "AKIA1",
+        "s3cr3t",
+    )
+    assert "s3cr3t" not in repr(signed.aws)
+
+
+def test_secrets_are_masked_in_repr() -> None:
+    config = load(
+        MODEL_LISTENER + "model_providers: [{model: openai/gpt-4o, access_key: sk-secret}]\n"
+    )
+    assert "sk-secret" not in repr(config.model_providers[0])
+    assert "sk-secret" not in repr(config)
+
+
+def test_defaults_of_other_sections() -> None:
+    config = load(
+        MODEL_LISTENER + "prompt_caching: {enabled: true}\nrouting: {session_ttl_seconds: 90}\n"
+    )
+    assert config.prompt_caching.enabled and config.prompt_caching.inject_cache_control
+    assert config.prompt_caching.min_prefix_tokens == 1024
+    assert config.prompt_caching.session_ttl_seconds == 90
+    assert config.routing.session_max_entries == 10000
+    assert config.routing.session_cache.type == "memory"
+    assert config.overrides.upstream_connect_timeout_seconds == 5.0
+    assert config.overrides.orchestrator_model_context_length == 8192
+    assert config.tracing is None
+    assert config.state_storage is None
+
+
+def test_tracing_endpoint_defaults_from_environment() -> None:
+    config = load(
+        MODEL_LISTENER + "tracing: {random_sampling: 10}\n",
+        OTEL_TRACING_GRPC_ENDPOINT="http://otel:4317",
+    )
+    assert config.tracing is not None
+    assert config.tracing.opentracing_grpc_endpoint == "http://otel:4317"
+    assert config.tracing.random_sampling == 10

@@ -1,0 +1,1 @@
+"""Package data of hermesllm (the model catalog)."""

@@ -1,0 +1,157 @@
+"""`Conversation` → Amazon Bedrock Converse request."""
+
+from hermesllm.errors import UnsupportedConversionError
+from hermesllm.translate.conversation import (
+    Block,
+    Conversation,
+    JsonObject,
+    Media,
+    Text,
+    ToolCall,
+    ToolResult,
+    call_input,
+    unsigned_tool_turn,
+)
+from hermesllm.translate.media import document_format, short_format
+from hermesllm.translate.reasoning import claude_thinking, sampling_allowed_while_thinking
+
+EMPTY_CONTENT_PLACEHOLDER = "(empty)"
+DEFAULT_MAX_TOKENS = 4096
+
+
+def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
+    """Render the neutral form as a Converse request object (the model id goes in the path)."""
+    messages: list[JsonObject] = []
+    has_tool_blocks = False
+    for index, turn in enumerate(conversation.turns):
+        content = _render_blocks(turn.blocks, f"turns[{index}]")
+        has_tool_blocks = has_tool_blocks or any(
+            "toolUse" in block or "toolResult" in block for block in content
+        )
+        if not content:
+            content = [{"text": EMPTY_CONTENT_PLACEHOLDER}]
+        messages.append({"role": turn.role, "content": content})
+    body: JsonObject = {"messages": messages}
+    system = [{"text": text.text} for text in conversation.system if text.text]
+    if system:
+        body["system"] = system
+    budget, max_tokens = claude_thinking(
+        conversation.reasoning_effort,
+        conversation.thinking_budget,
+        conversation.max_tokens,
+        conversation.tool_choice in ("required", "tool") or unsigned_tool_turn(conversation.turns),
+        DEFAULT_MAX_TOKENS,
+    )
+    thinking = budget is not None
+    inference: JsonObject = {}
+    if max_tokens is not None:
+        inference["maxTokens"] = max_tokens
+    if conversation.temperature is not None and not thinking:
+        inference["temperature"] = conversation.temperature
+    if conversation.top_p is not None and (
+        not thinking or sampling_allowed_while_thinking(conversation.top_p)
+    ):
+        inference["topP"] = conversation.top_p
+    if conversation.stop:
+        inference["stopSequences"] = conversation.stop
+    if inference:
+        body["inferenceConfig"] = inference
+    tool_config = _tool_config(conversation, has_tool_blocks)
+    if tool_config is not None:
+        body["toolConfig"] = tool_config
+    additional: JsonObject = {}
+    if budget is not None:
+        additional["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    if conversation.top_k is not None and not thinking:
+        additional["top_k"] = conversation.top_k
+    if additional:
+        body["additionalModelRequestFields"] = additional
+    metadata = dict(conversation.metadata or {})
+    if conversation.user is not None:
+        metadata["user"] = conversation.user
+    if metadata:
+        body["requestMetadata"] = metadata
+    if conversation.output_format is not None:
+        raise UnsupportedConversionError(
+            "Bedrock Converse has no JSON mode: response_format json_object/json_schema "
+            "cannot be sent to an amazon_bedrock model"
+        )
+    if conversation.web_search is not None:
+        raise UnsupportedConversionError("Bedrock Converse has no web search tool")
+    return body
+
+
+def _media(media: Media, where: str) -> JsonObject:
+    if media.url:
+        raise UnsupportedConversionError(
+            f"{where}: Bedrock needs {media.kind}s inline as base64 data URLs; "
+            f"an http(s) URL ({media.url[:80]}) cannot be sent to Bedrock"
+        )
+    source = {"bytes": media.data}
+    if media.kind == "image":
+        return {"image": {"format": short_format(media.media_type), "source": source}}
+    name = media.name or "document"
+    return {
+        "document": {"format": document_format(media.media_type), "name": name, "source": source}
+    }
+
+
+def _render_blocks(blocks: list[Block], where: str) -> list[JsonObject]:
+    results: list[JsonObject] = []
+    others: list[JsonObject] = []
+    for block in blocks:
+        if isinstance(block, Text):
+            if block.text:
+                others.append({"text": block.text})
+        elif isinstance(block, Media):
+            others.append(_media(block, where))
+        elif isinstance(block, ToolCall):
+            tool_use = {
+                "toolUseId": block.id,
+                "name": block.name,
+                "input": call_input(block, where),
+            }
+            others.append({"toolUse": tool_use})
+        elif isinstance(block, ToolResult):
+            results.append(_tool_result(block, where))
+        elif block.redacted:
+            others.append({"reasoningContent": {"redactedContent": block.redacted}})
+        elif block.signature:
+            reasoning = {"text": block.text, "signature": block.signature}
+            others.append({"reasoningContent": {"reasoningText": reasoning}})
+    return results + others if results else others
+
+
+def _tool_result(result: ToolResult, where: str) -> JsonObject:
+    content = [
+        {"text": part.text} if isinstance(part, Text) else _media(part, where)
+        for part in result.content
+        if not isinstance(part, Text) or part.text
+    ]
+    if not content:
+        content = [{"text": EMPTY_CONTENT_PLACEHOLDER}]
+    status = "error" if result.is_error else "success"
+    return {"toolResult": {"toolUseId": result.call_id, "content": content, "status": status}}
+
+
+def _tool_config(conversation: Conversation, has_tool_blocks: bool) -> JsonObject | None:
+    if not conversation.tools:
+        return None
+    mode = conversation.tool_choice
+    if mode == "none" and not has_tool_blocks:
+        return None
+    tools: list[JsonObject] = []
+    for tool in conversation.tools:
+        spec: JsonObject = {"name": tool.name}
+        if tool.description is not None:
+            spec["description"] = tool.description
+        spec["inputSchema"] = {"json": tool.parameters or {"type": "object", "properties": {}}}
+        tools.append({"toolSpec": spec})
+    config: JsonObject = {"tools": tools}
+    if mode == "auto":
+        config["toolChoice"] = {"auto": {}}
+    elif mode == "required":
+        config["toolChoice"] = {"any": {}}
+    elif mode == "tool":
+        config["toolChoice"] = {"tool": {"name": conversation.tool_choice_name}}
+    return config

@@ -1,0 +1,1 @@
+"""Each provider's wire format, rendered from a provider-agnostic `Turn`."""

@@ -1,0 +1,115 @@
+"""Gemini `generateContent` JSON and `streamGenerateContent` (SSE with `alt=sse`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plano_testkit.wire.base import Headers
+from plano_testkit.wire.common import Turn, WireApi, dumps, sse, status_class_type
+
+FINISH_REASONS = {
+    "stop": "STOP",
+    "length": "MAX_TOKENS",
+    "tool_calls": "STOP",
+    "content_filter": "SAFETY",
+}
+ERROR_STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+CRLF = b"\r\n"
+
+
+def _usage(turn: Turn) -> dict[str, Any]:
+    usage = turn.usage
+    body: dict[str, Any] = {
+        "promptTokenCount": usage.input_tokens,
+        "candidatesTokenCount": usage.output_tokens - usage.reasoning_tokens,
+        "totalTokenCount": usage.total_tokens,
+    }
+    if usage.reasoning_tokens:
+        body["thoughtsTokenCount"] = usage.reasoning_tokens
+    if usage.cached_input_tokens:
+        body["cachedContentTokenCount"] = usage.cached_input_tokens
+    return body
+
+
+def _has_text(turn: Turn) -> bool:
+    return bool(turn.text) or not turn.tool_calls
+
+
+def _chunk(turn: Turn, parts: list[dict[str, Any]], finish: bool) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish:
+        candidate["finishReason"] = FINISH_REASONS[turn.finish_reason]
+    return {
+        "candidates": [candidate],
+        "usageMetadata": _usage(turn),
+        "modelVersion": turn.model,
+        "responseId": turn.response_id,
+    }
+
+
+def _parts(turn: Turn) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    if turn.thinking:
+        parts.append({"text": turn.thinking, "thought": True})
+    if _has_text(turn):
+        parts.append({"text": turn.text})
+    parts.extend(
+        {"functionCall": {"name": call.name, "args": call.arguments}} for call in turn.tool_calls
+    )
+    return parts
+
+
+def gemini_error(status: int, message: str, error_type: str | None) -> dict[str, Any]:
+    """The Google API error envelope: {"error": {code, message, status}}."""
+    kind = error_type or status_class_type(status, ERROR_STATUSES, "INTERNAL", "INVALID_ARGUMENT")
+    return {"error": {"code": status, "message": message, "status": kind}}
+
+
+class GeminiWire:
+    """Gemini generateContent and streamGenerateContent?alt=sse (CRLF-delimited events)."""
+
+    api = WireApi.GEMINI
+    tool_id_prefix = "call_"
+    response_id_prefix = "gemini-fake"
+    stream_content_type = "text/event-stream"
+
+    def json_body(self, turn: Turn) -> bytes:
+        return dumps(_chunk(turn, _parts(turn), True))
+
+    def stream_events(self, turn: Turn) -> list[bytes]:
+        chunks: list[dict[str, Any]] = []
+        chunks.extend(
+            _chunk(turn, [{"text": piece, "thought": True}], False)
+            for piece in turn.thinking_deltas
+        )
+        if _has_text(turn):
+            chunks.extend(_chunk(turn, [{"text": piece}], False) for piece in turn.text_deltas)
+        chunks.extend(
+            _chunk(turn, [{"functionCall": {"name": call.name, "args": call.arguments}}], False)
+            for call in turn.tool_calls
+        )
+        if chunks:
+            chunks[-1] = _chunk(turn, chunks[-1]["candidates"][0]["content"]["parts"], True)
+        else:
+            chunks.append(_chunk(turn, [{"text": ""}], True))
+        return [sse(chunk, newline=CRLF) for chunk in chunks]
+
+    def stream_error(
+        self, turn: Turn, message: str, error_type: str | None, position: int
+    ) -> bytes:
+        return sse(gemini_error(500, message, error_type), newline=CRLF)
+
+    def error_response(
+        self, status: int, message: str, error_type: str | None
+    ) -> tuple[bytes, Headers]:
+        return dumps(gemini_error(status, message, error_type)), []

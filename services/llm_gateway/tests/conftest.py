@@ -1,0 +1,106 @@
+"""Fixtures of the llm-gateway tests: the fake upstream and the gateway, each running in a
+background thread with its own event loop, so tests can use the official sync SDKs."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+from plano_testkit.fake_upstream import FakeUpstream
+
+T = TypeVar("T")
+
+
+class RunningGateway:
+    """A gateway served by Hypercorn on a free port in a background thread."""
+
+    def __init__(self, config_path: Path, environ: Mapping[str, str]) -> None:
+        from llm_gateway.app import GatewayApp
+        from plano_common.config import load_config
+
+        config = load_config(config_path, environ=environ)
+        self.app = GatewayApp(config, environ=environ)
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(512)
+        self.port: int = listener.getsockname()[1]
+        self._fd = listener.detach()
+        self.loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gateway", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("gateway did not start")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        config = HypercornConfig()
+        config.bind = [f"fd://{self._fd}"]
+        config.accesslog = None
+        config.errorlog = None
+        config.keep_alive_timeout = 75
+        config.graceful_timeout = 1
+
+        async def main() -> None:
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await serve(self.app, config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+
+        self.loop.run_until_complete(main())
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 10) -> T:
+        """Run a coroutine in the gateway's event loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def metric(self, name: str, labels: Mapping[str, str] | None = None) -> float:
+        """A sample of the gateway's Prometheus registry (0 when absent)."""
+        value = self.app.metrics.registry.get_sample_value(name, dict(labels or {}))
+        return 0.0 if value is None else value
+
+    def stop(self) -> None:
+        stop = self._stop
+        if stop is not None:
+            self.loop.call_soon_threadsafe(stop.set)
+        self._thread.join(10)
+
+
+GatewayFactory = Callable[..., RunningGateway]
+
+
+@pytest.fixture(scope="module")
+def fake_upstream() -> Iterator[FakeUpstream]:
+    """A fake upstream speaking every provider's wire format (one per test module)."""
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def start_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayFactory]:
+    """Start gateways from config text; they stop at the end of the module."""
+    started: list[RunningGateway] = []
+
+    def start(config_text: str, environ: Mapping[str, str] | None = None) -> RunningGateway:
+        folder = tmp_path_factory.mktemp("gateway")
+        path = folder / "config.yaml"
+        path.write_text(config_text, encoding="utf-8")
+        env = {"PLANO_LLM_RETRY_BASE_SECONDS": "0.01", "PLANO_LLM_RETRY_MAX_SECONDS": "0.05"}
+        env.update(environ or {})
+        gateway = RunningGateway(path, env)
+        started.append(gateway)
+        return gateway
+
+    yield start
+    for gateway in started:
+        gateway.stop()

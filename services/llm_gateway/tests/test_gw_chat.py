@@ -1,0 +1,262 @@
+"""OpenAI SDK chat completions through the gateway to every kind of upstream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+from plano_testkit.fake_upstream import FakeUpstream
+from plano_testkit.reply import Reply, ToolCall
+
+CLIENT_KEY = "sk-client-secret"
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather of a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def config(fake: FakeUpstream) -> str:
+    return f"""
+version: v0.3.0
+listeners:
+  - type: model
+    name: egress
+    port: 12001
+    timeout: 30s
+model_providers:
+  - model: openai/gpt-4o-mini
+    access_key: sk-openai
+    base_url: {fake.url}
+    default: true
+  - model: anthropic/claude-sonnet-4-20250514
+    access_key: sk-anthropic
+    base_url: {fake.url}
+  - model: amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0
+    access_key: bedrock-api-key
+    base_url: {fake.url}
+  - model: amazon_bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0
+    base_url: {fake.url}
+    aws:
+      access_key_id: AKIDEXAMPLE
+      secret_access_key: secret
+      session_token: session-token
+      region: eu-west-1
+  - model: gemini/gemini-2.0-flash
+    access_key: sk-gemini
+    base_url: {fake.url}
+  - model: azure_openai/gpt-4o-deployment
+    access_key: sk-azure
+    base_url: {fake.url}
+  - model: groq/llama-3.1-8b-instant
+    access_key: sk-groq
+    base_url: {fake.url}
+"""
+
+
+@pytest.fixture(scope="module")
+def client(fake_upstream: FakeUpstream, start_gateway: Any) -> Iterator[openai.OpenAI]:
+    gateway = start_gateway(config(fake_upstream))
+    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=CLIENT_KEY, max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture(autouse=True)
+def _reset(fake_upstream: FakeUpstream) -> None:
+    fake_upstream.reset()
+
+
+UPSTREAMS = [
+    # model, expected path, auth header name, auth value
+    ("gpt-4o-mini", "/v1/chat/completions", "authorization", "Bearer sk-openai"),
+    ("claude-sonnet-4-20250514", "/v1/messages", "x-api-key", "sk-anthropic"),
+    (
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse",
+        "authorization",
+        "Bearer bedrock-api-key",
+    ),
+    (
+        "gemini-2.0-flash",
+        "/v1beta/models/gemini-2.0-flash:generateContent",
+        "x-goog-api-key",
+        "sk-gemini",
+    ),
+    (
+        "gpt-4o-deployment",
+        "/openai/deployments/gpt-4o-deployment/chat/completions",
+        "api-key",
+        "sk-azure",
+    ),
+    ("llama-3.1-8b-instant", "/openai/v1/chat/completions", "authorization", "Bearer sk-groq"),
+]
+
+
+def assert_no_client_key(fake: FakeUpstream) -> None:
+    for request in fake.requests:
+        assert CLIENT_KEY not in json.dumps(request.headers)
+        assert CLIENT_KEY.encode() not in request.body
+
+
+@pytest.mark.parametrize(("model", "path", "header", "value"), UPSTREAMS)
+def test_gw_chat_plain(
+    client: openai.OpenAI, fake_upstream: FakeUpstream, model: str, path: str, header: str, value: str
+) -> None:
+    fake_upstream.enqueue(Reply(text="Hello from upstream"))
+    completion = client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert completion.choices[0].message.content == "Hello from upstream"
+    assert completion.choices[0].finish_reason == "stop"
+    seen = fake_upstream.last_request
+    assert seen.raw_path == path
+    assert seen.headers[header] == value
+    assert_no_client_key(fake_upstream)
+    assert completion.usage is not None and completion.usage.completion_tokens > 0
+
+
+@pytest.mark.parametrize(("model", "path", "header", "value"), UPSTREAMS)
+def test_gw_chat_stream(
+    client: openai.OpenAI, fake_upstream: FakeUpstream, model: str, path: str, header: str, value: str
+) -> None:
+    fake_upstream.enqueue(Reply(text="one two three four"))
+    stream = client.chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": "hi"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    text = ""
+    finish = None
+    usage = None
+    for chunk in stream:
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            text += choice.delta.content or ""
+            finish = choice.finish_reason or finish
+    assert text == "one two three four"
+    assert finish == "stop"
+    assert usage is not None and usage.completion_tokens > 0
+    seen = fake_upstream.last_request
+    assert seen.stream
+    assert seen.headers[header] == value
+    assert_no_client_key(fake_upstream)
+
+
+@pytest.mark.parametrize("model", [u[0] for u in UPSTREAMS])
+@pytest.mark.parametrize("stream", [False, True])
+def test_gw_chat_parallel_tools(
+    client: openai.OpenAI, fake_upstream: FakeUpstream, model: str, stream: bool
+) -> None:
+    fake_upstream.enqueue(
+        Reply(
+            tool_calls=[
+                ToolCall(name="get_weather", arguments={"city": "Paris"}),
+                ToolCall(name="get_weather", arguments={"city": "Tokyo"}),
+            ]
+        )
+    )
+    messages: Any = [{"role": "user", "content": "weather in Paris and Tokyo?"}]
+    if stream:
+        calls: dict[int, dict[str, str]] = {}
+        finish = None
+        for chunk in client.chat.completions.create(
+            model=model, messages=messages, tools=[WEATHER_TOOL], stream=True
+        ):
+            for choice in chunk.choices:
+                finish = choice.finish_reason or finish
+                for delta in choice.delta.tool_calls or []:
+                    call = calls.setdefault(delta.index, {"id": "", "name": "", "args": ""})
+                    call["id"] += delta.id or ""
+                    if delta.function is not None:
+                        call["name"] += delta.function.name or ""
+                        call["args"] += delta.function.arguments or ""
+        got = [(c["name"], json.loads(c["args"])) for _, c in sorted(calls.items())]
+        assert all(c["id"] for c in calls.values())
+    else:
+        completion = client.chat.completions.create(
+            model=model, messages=messages, tools=[WEATHER_TOOL]
+        )
+        finish = completion.choices[0].finish_reason
+        tool_calls = completion.choices[0].message.tool_calls or []
+        got = [(c.function.name, json.loads(c.function.arguments)) for c in tool_calls]
+        assert all(c.id for c in tool_calls)
+    assert got == [("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Tokyo"})]
+    assert finish == "tool_calls"
+    body = fake_upstream.last_request.json
+    assert "get_weather" in json.dumps(body)
+
+
+def test_gw_chat_translated_bodies(client: openai.OpenAI, fake_upstream: FakeUpstream) -> None:
+    messages: Any = [
+        {"role": "system", "content": "Be terse."},
+        {"role": "user", "content": "hi"},
+    ]
+    client.chat.completions.create(model="claude-sonnet-4-20250514", messages=messages)
+    anthropic_body = fake_upstream.last_request.json
+    assert anthropic_body["model"] == "claude-sonnet-4-20250514"
+    assert "Be terse." in json.dumps(anthropic_body["system"])
+    assert anthropic_body["max_tokens"] > 0
+    client.chat.completions.create(model="anthropic.claude-3-haiku-20240307-v1:0", messages=messages)
+    bedrock_body = fake_upstream.last_request.json
+    assert bedrock_body["messages"][0]["content"][0]["text"] == "hi"
+    assert "model" not in bedrock_body or bedrock_body["model"]
+    client.chat.completions.create(model="gemini-2.0-flash", messages=messages)
+    gemini_body = fake_upstream.last_request.json
+    assert gemini_body["contents"][0]["parts"][0]["text"] == "hi"
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages, temperature=0.3)
+    openai_body = fake_upstream.last_request.json
+    assert openai_body["messages"] == messages
+    assert openai_body["temperature"] == 0.3
+
+
+def test_gw_chat_bedrock_sigv4(client: openai.OpenAI, fake_upstream: FakeUpstream) -> None:
+    for stream in (False, True):
+        fake_upstream.enqueue(Reply(text="signed"))
+        if stream:
+            chunks = client.chat.completions.create(
+                model="us.anthropic.claude-3-5-haiku-20241022-v1:0",
+                messages=[{"role": "user", "content": "hi"}],
+                stream=True,
+            )
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        else:
+            completion = client.chat.completions.create(
+                model="us.anthropic.claude-3-5-haiku-20241022-v1:0",
+                messages=[{"role": "user", "content": "hi"}],
+            )
+            text = completion.choices[0].message.content or ""
+        assert text == "signed"
+        seen = fake_upstream.last_request
+        suffix = "converse-stream" if stream else "converse"
+        assert seen.raw_path.endswith(suffix)
+        assert seen.headers["authorization"].startswith(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
+        )
+        assert "/eu-west-1/bedrock/aws4_request" in seen.headers["authorization"]
+        assert seen.headers["x-amz-security-token"] == "session-token"
+    assert_no_client_key(fake_upstream)
+
+
+def test_gw_chat_hint_header_and_default(client: openai.OpenAI, fake_upstream: FakeUpstream) -> None:
+    fake_upstream.enqueue(Reply(text="via hint"))
+    completion = client.chat.completions.create(
+        model="whatever-the-client-says",
+        messages=[{"role": "user", "content": "hi"}],
+        extra_headers={"x-arch-llm-provider-hint": "anthropic/claude-sonnet-4-20250514"},
+    )
+    assert completion.choices[0].message.content == "via hint"
+    assert fake_upstream.last_request.raw_path == "/v1/messages"
+    client.chat.completions.create(
+        model="x",
+        messages=[{"role": "user", "content": "hi"}],
+        extra_headers={"x-arch-llm-provider-hint": "default"},
+    )
+    assert fake_upstream.last_request.json["model"] == "gpt-4o-mini"

@@ -1,0 +1,248 @@
+"""Failures reach the official SDKs with the right status, exception class and message."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+from plano_testkit.fake_upstream import FakeUpstream
+from plano_testkit.recording import Outcome
+from plano_testkit.reply import Reply
+
+MESSAGES: Any = [{"role": "user", "content": "hi"}]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def config(fake: FakeUpstream, *, timeout: str = "2s", retries: int = 0) -> str:
+    return f"""
+version: v0.3.0
+listeners:
+  - type: model
+    name: egress
+    port: 12001
+    timeout: {timeout}
+    max_retries: {retries}
+model_providers:
+  - model: openai/gpt-4o-mini
+    access_key: sk-openai
+    base_url: {fake.url}
+    default: true
+  - model: anthropic/claude-sonnet-4-20250514
+    access_key: sk-anthropic
+    base_url: {fake.url}
+  - model: amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0
+    access_key: bedrock-key
+    base_url: {fake.url}
+  - model: openai/gpt-unreachable
+    access_key: sk-x
+    base_url: http://127.0.0.1:{closed_port()}
+  - model: mistral/mistral-small-latest
+"""
+
+
+@pytest.fixture(scope="module")
+def gateway(fake_upstream: FakeUpstream, start_gateway: Any) -> Any:
+    return start_gateway(config(fake_upstream))
+
+
+@pytest.fixture(scope="module")
+def oa(gateway: Any) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="sk-c", max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture(scope="module")
+def an(gateway: Any) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(base_url=gateway.url, api_key="sk-c", max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture(autouse=True)
+def _reset(fake_upstream: FakeUpstream) -> None:
+    fake_upstream.reset()
+
+
+STATUS_CASES = [
+    (400, openai.BadRequestError, anthropic.BadRequestError),
+    (401, openai.AuthenticationError, anthropic.AuthenticationError),
+    (404, openai.NotFoundError, anthropic.NotFoundError),
+    (429, openai.RateLimitError, anthropic.RateLimitError),
+    (500, openai.InternalServerError, anthropic.InternalServerError),
+    (503, openai.InternalServerError, anthropic.InternalServerError),
+]
+
+
+@pytest.mark.parametrize(("status", "openai_error", "anthropic_error"), STATUS_CASES)
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-mini", "claude-sonnet-4-20250514", "anthropic.claude-3-haiku-20240307-v1:0"]
+)
+def test_gw_upstream_errors_keep_status_and_message(
+    oa: openai.OpenAI,
+    an: anthropic.Anthropic,
+    fake_upstream: FakeUpstream,
+    status: int,
+    openai_error: type[Exception],
+    anthropic_error: type[Exception],
+    model: str,
+) -> None:
+    message = f"upstream says no ({status})"
+    fake_upstream.enqueue(Reply.error(status, message), Reply.error(status, message))
+    with pytest.raises(openai_error) as oa_info:
+        oa.chat.completions.create(model=model, messages=MESSAGES)
+    assert message in str(oa_info.value)
+    assert oa_info.value.status_code == status  # type: ignore[attr-defined]
+    with pytest.raises(anthropic_error) as an_info:
+        an.messages.create(model=model, max_tokens=10, messages=MESSAGES)
+    assert message in str(an_info.value)
+    assert an_info.value.status_code == status  # type: ignore[attr-defined]
+
+
+def test_gw_streaming_request_upstream_error_is_an_http_error(
+    oa: openai.OpenAI, fake_upstream: FakeUpstream
+) -> None:
+    fake_upstream.enqueue(Reply.error(429, "slow down please"))
+    with pytest.raises(openai.RateLimitError, match="slow down please"):
+        for _ in oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
+            pass
+
+
+def test_gw_route_timeout_is_504(oa: openai.OpenAI, fake_upstream: FakeUpstream) -> None:
+    fake_upstream.enqueue(Reply(text="late", first_byte_delay=4))
+    with pytest.raises(openai.InternalServerError, match="timed out") as info:
+        oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert info.value.status_code == 504
+    assert fake_upstream.last_request.wait_done_sync(2)
+
+
+def test_gw_connection_refused_is_502(oa: openai.OpenAI, an: anthropic.Anthropic) -> None:
+    with pytest.raises(openai.InternalServerError, match="upstream connection failed") as info:
+        oa.chat.completions.create(model="gpt-unreachable", messages=MESSAGES)
+    assert info.value.status_code == 502
+    with pytest.raises(anthropic.InternalServerError) as an_info:
+        an.messages.create(model="gpt-unreachable", max_tokens=5, messages=MESSAGES)
+    assert an_info.value.status_code == 502
+
+
+def test_gw_malformed_json_is_400(oa: openai.OpenAI, an: anthropic.Anthropic) -> None:
+    with pytest.raises(openai.BadRequestError, match="Request parsing error") as info:
+        oa.post("/chat/completions", cast_to=object, content=b'{"model": "gpt-4o-mini", ')
+    assert info.value.status_code == 400
+    with pytest.raises(anthropic.BadRequestError, match="Request parsing error"):
+        an.post("/v1/messages", cast_to=object, content=b"[1, 2")
+    with pytest.raises(openai.BadRequestError, match="Request parsing error"):
+        oa.post("/chat/completions", cast_to=object, body={"model": "gpt-4o-mini", "messages": 3})
+
+
+def test_gw_unknown_model_is_404_naming_it(
+    oa: openai.OpenAI, an: anthropic.Anthropic, fake_upstream: FakeUpstream
+) -> None:
+    with pytest.raises(openai.NotFoundError, match="no-such-model") as info:
+        oa.chat.completions.create(model="no-such-model", messages=MESSAGES)
+    assert "gpt-4o-mini" in str(info.value)
+    with pytest.raises(anthropic.NotFoundError, match="claude-nope"):
+        an.messages.create(model="claude-nope", max_tokens=5, messages=MESSAGES)
+    with pytest.raises(openai.NotFoundError, match="openai/missing"):
+        oa.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            extra_headers={"x-arch-llm-provider-hint": "openai/missing"},
+        )
+    assert fake_upstream.requests == []
+
+
+def test_gw_missing_access_key_is_400_naming_the_provider(oa: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError, match="No access key configured") as info:
+        oa.chat.completions.create(model="mistral-small-latest", messages=MESSAGES)
+    assert "mistral/mistral-small-latest" in str(info.value)
+
+
+def test_gw_sdk_timeout_cancels_the_upstream_request(
+    gateway: Any, fake_upstream: FakeUpstream
+) -> None:
+    fake_upstream.enqueue(Reply(text="too late", first_byte_delay=5))
+    with openai.OpenAI(
+        base_url=f"{gateway.url}/v1", api_key="sk-c", max_retries=0, timeout=0.5
+    ) as sdk:
+        with pytest.raises(openai.APITimeoutError):
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        record = fake_upstream.last_request
+        assert record.wait_done_sync(1.0), "upstream request still open 1 s after the client left"
+        assert record.outcome is Outcome.CLIENT_DISCONNECTED
+
+
+def test_gw_stream_cut_by_upstream_ends_with_an_error_event(
+    oa: openai.OpenAI, an: anthropic.Anthropic, fake_upstream: FakeUpstream
+) -> None:
+    words = " ".join(f"w{i}" for i in range(20))
+    fake_upstream.enqueue(Reply(text=words, cut_after_events=5))
+    received = ""
+    with pytest.raises(openai.APIError):
+        for chunk in oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
+            received += "".join(c.delta.content or "" for c in chunk.choices)
+    assert received.startswith("w0")
+    fake_upstream.enqueue(Reply(text=words, cut_after_events=5))
+    with pytest.raises(anthropic.APIStatusError):
+        with an.messages.stream(model="gpt-4o-mini", max_tokens=50, messages=MESSAGES) as stream:
+            for _ in stream.text_stream:
+                pass
+    fake_upstream.enqueue(Reply(text=words, error_after_events=4, error_message="overloaded now"))
+    with pytest.raises(anthropic.APIStatusError, match="overloaded now"):
+        with an.messages.stream(
+            model="claude-sonnet-4-20250514", max_tokens=50, messages=MESSAGES
+        ) as stream:
+            for _ in stream.text_stream:
+                pass
+
+
+def test_gw_oversized_body_is_413(fake_upstream: FakeUpstream, start_gateway: Any) -> None:
+    small = start_gateway(config(fake_upstream), {"PLANO_LLM_MAX_BODY_BYTES": "2048"})
+    big: Any = [{"role": "user", "content": "x" * 5000}]
+    with openai.OpenAI(base_url=f"{small.url}/v1", api_key="k", max_retries=0) as sdk:
+        with pytest.raises(openai.APIStatusError, match="exceeds the limit of 2048") as info:
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=big)
+        assert info.value.status_code == 413
+        assert sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES).choices
+    with anthropic.Anthropic(base_url=small.url, api_key="k", max_retries=0) as sdk_an:
+        with pytest.raises(anthropic.APIStatusError) as an_info:
+            sdk_an.messages.create(model="gpt-4o-mini", max_tokens=5, messages=big)
+        assert an_info.value.status_code == 413
+    assert all(len(r.body) < 2048 for r in fake_upstream.requests)
+
+
+def test_gw_retries_on_429_and_5xx(fake_upstream: FakeUpstream, start_gateway: Any) -> None:
+    retrying = start_gateway(config(fake_upstream, retries=2))
+    with openai.OpenAI(base_url=f"{retrying.url}/v1", api_key="k", max_retries=0) as sdk:
+        fake_upstream.enqueue(
+            Reply.error(429, "busy", headers={"retry-after": "0"}),
+            Reply.error(503, "down"),
+            Reply(text="third time lucky"),
+        )
+        started = time.monotonic()
+        completion = sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert completion.choices[0].message.content == "third time lucky"
+        assert time.monotonic() - started < 5
+        assert len(fake_upstream.requests) == 3
+        assert retrying.metric("llm_gateway_upstream_retries_total", {"provider": "openai/gpt-4o-mini"}) == 2
+        fake_upstream.reset()
+        fake_upstream.enqueue(*[Reply.error(500, "always broken")] * 3)
+        with pytest.raises(openai.InternalServerError, match="always broken"):
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert len(fake_upstream.requests) == 3
+        fake_upstream.reset()
+        fake_upstream.enqueue(Reply.error(400, "bad input"))
+        with pytest.raises(openai.BadRequestError):
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert len(fake_upstream.requests) == 1
+        with pytest.raises(openai.InternalServerError) as info:
+            sdk.chat.completions.create(model="gpt-unreachable", messages=MESSAGES)
+        assert info.value.status_code == 502
