@@ -96,6 +96,10 @@ def test_environment_variable_in_a_port() -> None:
     assert config.model_listener.port == 9000
 
 
+def test_unquoted_numeric_version() -> None:
+    assert load("version: 0.1\nlisteners: []\n").version == "0.1"
+
+
 def test_model_listener_is_synthesised() -> None:
     config = load("version: v0.4.0\nlisteners:\n  - {type: prompt, name: p}\n")
     listener = config.model_listener
@@ -271,3 +275,34 @@ def test_tracing_endpoint_defaults_from_environment() -> None:
     assert config.tracing is not None
     assert config.tracing.opentracing_grpc_endpoint == "http://otel:4317"
     assert config.tracing.random_sampling == 10
+
+
+def test_extensions_beyond_the_original_schema() -> None:
+    config = load(
+        "version: 0.4.0\nlisteners: [{type: model, name: m}]\n"
+        "model_providers: [{model: openai/gpt-4o, access_key: k}]\n"
+        "endpoints:\n  api: {endpoint: 'https://api.example.com:8443/base', connect_timeout: 2s}\n"
+        "  local: {endpoint: '[::1]:8080'}\n"
+        "ratelimits:\n  - {model: gpt-4o, selector: {key: x-user-id}, "
+        "limit: {tokens: 10, unit: minute}}\n"
+        "tracing: {opentracing_grpc_endpoint: 'https://otel.example.com:4317'}\n"
+    )
+    api = config.endpoints["api"]
+    assert (api.protocol, api.host, api.port, api.path_prefix) == (
+        "https",
+        "api.example.com",
+        8443,
+        "/base",
+    )
+    assert api.connect_timeout_seconds == 2.0
+    assert (config.endpoints["local"].host, config.endpoints["local"].port) == ("::1", 8080)
+    assert config.ratelimits[0].selector_value is None
+    assert not config.warnings
+
+
+def test_provider_without_key_is_a_warning() -> None:
+    config = load(
+        MODEL_LISTENER + "model_providers: [{model: openai/gpt-4o, access_key: '${K:-}'}]\n"
+    )
+    assert config.model_providers[0].access_key is None
+    assert any("has no access_key" in warning for warning in config.warnings)

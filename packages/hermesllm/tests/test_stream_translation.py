@@ -428,3 +428,56 @@ def test_arbitrary_bytes_never_raise(upstream: str, client: ClientApi, junk: byt
     translator.feed(junk)
     translator.finish()
     assert translator.done
+
+
+def test_same_api_chat_stream_without_done_marker_is_complete() -> None:
+    data = upstream_bytes("chat", "text").replace(b"data: [DONE]\n\n", b"")
+    translator = new(UpstreamApi.CHAT, ClientApi.CHAT)
+    assert translator.feed(data) == data
+    assert not translator.done
+    assert translator.finish() == b""
+    assert translator.done
+    assert translator.usage == Usage(12, 7, cached_input_tokens=4)
+
+
+def test_chat_tool_calls_without_distinct_indexes_stay_separate() -> None:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return (
+            b"data: "
+            + json.dumps({"id": "c", "model": "m", "choices": [choice]}).encode()
+            + b"\n\n"
+        )
+
+    data = b"".join(
+        [
+            chunk(
+                {
+                    "tool_calls": [
+                        {"index": 0, "id": "a", "function": {"name": "f", "arguments": "{}"}}
+                    ]
+                }
+            ),
+            chunk(
+                {
+                    "tool_calls": [
+                        {"index": 0, "id": "b", "function": {"name": "g", "arguments": ""}}
+                    ]
+                }
+            ),
+            chunk({"tool_calls": [{"function": {"arguments": '{"k": 1}'}}]}),
+            chunk(
+                {"tool_calls": [{"id": "c", "function": {"name": "h", "arguments": "[]"}}]},
+                "tool_calls",
+            ),
+        ]
+    )
+    events = sse_events(run(new(UpstreamApi.CHAT, ClientApi.MESSAGES), [data]))
+    tools: dict[int, list[str]] = {}
+    for name, body in events:
+        if name == "content_block_start":
+            block = body["content_block"]
+            tools[body["index"]] = [block["id"], block["name"], ""]
+        elif name == "content_block_delta":
+            tools[body["index"]][2] += body["delta"]["partial_json"]
+    assert list(tools.values()) == [["a", "f", "{}"], ["b", "g", '{"k": 1}'], ["c", "h", "[]"]]

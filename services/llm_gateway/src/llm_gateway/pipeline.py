@@ -125,6 +125,8 @@ class Pipeline:
             raise BadRequest(f"Request parsing error: invalid JSON: {exc}") from None
         if not isinstance(parsed, dict):
             raise BadRequest("Request parsing error: the body must be a JSON object")
+        if client is not ClientApi.RESPONSES and not isinstance(parsed.get("messages"), list):
+            raise BadRequest("Request parsing error: `messages` must be a list", param="messages")
         requested = parsed.get("model")
         if requested is not None and not isinstance(requested, str):
             raise BadRequest("Request parsing error: `model` must be a string", param="model")

@@ -39,6 +39,8 @@ def decode_document(data: Any) -> ConfigDocument:
     """Validate the shape of `data`; raise ConfigError with a located, one-line message."""
     if not isinstance(data, dict):
         raise ConfigError("the file must be a YAML mapping with at least version and listeners")
+    if isinstance(data.get("version"), int | float):
+        data = {**data, "version": str(data["version"])}
     for section, entry_type in (("endpoints", EndpointEntry), ("model_aliases", ModelAliasEntry)):
         entries = data.get(section)
         if isinstance(entries, dict):

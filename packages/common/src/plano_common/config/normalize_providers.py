@@ -132,6 +132,12 @@ def _normalise(
     aws = (
         aws_settings(entry.aws, host, environ) if provider_id is ProviderId.AMAZON_BEDROCK else None
     )
+    signed = aws is not None and aws.access_key_id is not None
+    if not (access_key or passthrough or signed) and provider_id in _KEYED_PROVIDERS:
+        warnings.append(
+            f"{format_path(path)}: {quote(model_string)} has no access_key and passthrough_auth "
+            "is off, so its requests will be rejected; set access_key (e.g. $API_KEY)"
+        )
     return Provider(
         name=entry.name or model_string,
         provider_id=provider_id,

@@ -103,14 +103,20 @@ class _ToolState:
 
 
 class ChatDecoder(SseDecoder):
-    """Decodes `chat.completion.chunk` events; only choice 0 is translated."""
+    """Decodes `chat.completion.chunk` events; only choice 0 is translated.
 
-    __slots__ = ("_calls", "_started", "_tools")
+    A tool call starts once its name is known (argument fragments seen earlier are held);
+    a new id at an index already in use starts a new call, for providers that number every
+    call 0; a delta without an index continues the latest call unless it brings a new id.
+    """
+
+    __slots__ = ("_calls", "_last", "_started", "_tools")
 
     def __init__(self, sink: ClientEncoder) -> None:
         super().__init__(sink)
         self._started = False
         self._calls = 0
+        self._last: int | None = None
         self._tools: dict[int, _ToolState] = {}
 
     def handle(self, name: str | None, data: str) -> None:
@@ -151,9 +157,12 @@ class ChatDecoder(SseDecoder):
     def _tool_call(self, call: _ToolCallDelta) -> None:
         index = call.index
         if index is None:
-            last = len(self._tools) - 1
-            same = last >= 0 and (not call.id or call.id == self._tools[last].call_id)
-            index = last if same else last + 1
+            last = self._last
+            if last is not None and (not call.id or call.id == self._tools[last].call_id):
+                index = last
+            else:
+                index = max(self._tools, default=-1) + 1
+        self._last = index
         state = self._tools.get(index)
         if state is None or (call.id and state.call_id and call.id != state.call_id):
             state = _ToolState(self._calls, call.id or "")

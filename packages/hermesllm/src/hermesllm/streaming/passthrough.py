@@ -29,6 +29,7 @@ class _ChatDelta(msgspec.Struct):
 
 class _ChatChoice(msgspec.Struct):
     delta: _ChatDelta | None = None
+    finish_reason: str | None = None
 
 
 class _ChatChunk(msgspec.Struct):
@@ -64,25 +65,23 @@ _RESPONSES_FINAL = frozenset({"response.completed", "response.incomplete", "resp
 _INCOMPLETE = "upstream stream ended before the response was complete"
 
 
-def _has_token(chunk: _ChatChunk) -> bool:
-    for choice in chunk.choices or ():
-        delta = choice.delta
-        if delta is not None and (
-            delta.content or delta.reasoning_content or delta.reasoning or delta.tool_calls
-        ):
-            return True
-    return False
+def _has_token(choice: _ChatChoice) -> bool:
+    delta = choice.delta
+    return delta is not None and bool(
+        delta.content or delta.reasoning_content or delta.reasoning or delta.tool_calls
+    )
 
 
 class PassthroughStream:
     """Returns every chunk as received; a copy goes through an SSE parser for metrics."""
 
-    __slots__ = ("_client", "_parser", "_tail", "done", "first_token_seen", "usage")
+    __slots__ = ("_client", "_finished", "_parser", "_tail", "done", "first_token_seen", "usage")
 
     def __init__(self, client: ClientApi) -> None:
         self._client = client
         self._parser: SseParser | None = SseParser()
         self._tail = b"\n\n"
+        self._finished = False
         self.done = False
         self.first_token_seen = False
         self.usage: Usage | None = None
@@ -93,7 +92,7 @@ class PassthroughStream:
             return chunk
         self._tail = (self._tail + chunk[-2:])[-2:]
         parser = self._parser
-        if parser is not None:
+        if parser is not None and not self.done:
             try:
                 events = parser.feed(chunk)
             except StreamError:
@@ -104,10 +103,15 @@ class PassthroughStream:
         return chunk
 
     def finish(self) -> bytes:
-        """Upstream EOF: close with the client's error event if the stream was incomplete."""
+        """Upstream EOF: close with the client's error event if the stream was incomplete.
+
+        A chat stream that reported its finish_reason is complete even without `[DONE]`.
+        """
         if self._parser is not None and not self.done:
             for event in self._parser.close():
                 self._inspect(event)
+        if self._finished:
+            self.done = True
         return self.fail(_INCOMPLETE)
 
     def fail(self, message: str) -> bytes:
@@ -137,19 +141,22 @@ class PassthroughStream:
         if data == "[DONE]":
             self.done = True
             return
-        if self.first_token_seen and '"usage"' not in data and '"error"' not in data:
-            return
         chunk = _decode_chat(data)
         if chunk.error is not None:
             self.done = True
-        if not self.first_token_seen and _has_token(chunk):
-            self.first_token_seen = True
+        for choice in chunk.choices or ():
+            if not self.first_token_seen and _has_token(choice):
+                self.first_token_seen = True
+            if choice.finish_reason:
+                self._finished = True
         if chunk.usage is not None:
             self.usage = usage_from_chat(chunk.usage)
 
     def _inspect_anthropic(self, name: str | None, data: str) -> None:
-        if name == "content_block_delta" or name == "ping":
-            self.first_token_seen = self.first_token_seen or name == "content_block_delta"
+        if name == "content_block_delta":
+            self.first_token_seen = True
+            return
+        if name == "ping":
             return
         event = _decode_anthropic(data)
         kind = event.type

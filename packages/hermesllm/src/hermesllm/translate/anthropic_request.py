@@ -173,7 +173,7 @@ def conversation_to_messages(conversation: Conversation) -> JsonObject:
     """Render the neutral form as a Messages request object."""
     messages: list[JsonObject] = []
     for index, turn in enumerate(conversation.turns):
-        content = _render_blocks(turn.blocks, f"turns[{index}]")
+        content = _render_blocks(turn.blocks, f"turn {index + 1}")
         if content:
             messages.append({"role": turn.role, "content": content})
     budget, max_tokens = claude_thinking(

@@ -24,7 +24,7 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
     messages: list[JsonObject] = []
     has_tool_blocks = False
     for index, turn in enumerate(conversation.turns):
-        content = _render_blocks(turn.blocks, f"turns[{index}]")
+        content = _render_blocks(turn.blocks, f"turn {index + 1}")
         has_tool_blocks = has_tool_blocks or any(
             "toolUse" in block or "toolResult" in block for block in content
         )

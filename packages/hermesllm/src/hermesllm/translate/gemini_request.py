@@ -21,7 +21,7 @@ def conversation_to_gemini(conversation: Conversation) -> JsonObject:
     call_names: dict[str, str] = {}
     contents: list[JsonObject] = []
     for index, turn in enumerate(conversation.turns):
-        parts = _render_blocks(turn.blocks, call_names, f"turns[{index}]")
+        parts = _render_blocks(turn.blocks, call_names, f"turn {index + 1}")
         if parts:
             role = "user" if turn.role == "user" else "model"
             contents.append({"role": role, "parts": parts})

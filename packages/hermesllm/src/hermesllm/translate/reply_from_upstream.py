@@ -116,13 +116,14 @@ def from_chat(body: bytes, model: str) -> Reply:
         for call in message.tool_calls or ()
     )
     finish = choice.finish_reason or "stop"
+    refused = message.refusal is not None and not message.content
     return Reply(
         id=completion.id or new_id(),
         model=completion.model or model,
         created=completion.created or int(time.time()),
         blocks=blocks,
         finish_reason=finish,
-        stop_reason=stop_reasons.openai_to_anthropic(finish),
+        stop_reason="refusal" if refused else stop_reasons.openai_to_anthropic(finish),
         usage=chat_usage(completion.usage),
         refusal=message.refusal,
     )

@@ -119,8 +119,11 @@ def to_responses(reply: Reply) -> JsonObject:
     texts: list[str] = []
     for index, block in enumerate(reply.blocks):
         if isinstance(block, Reasoning):
-            summary = [{"type": "summary_text", "text": block.text}] if block.text else []
-            output.append({"id": f"rs_{body_id}_{index}", "type": "reasoning", "summary": summary})
+            if block.text:
+                summary = [{"type": "summary_text", "text": block.text}]
+                output.append(
+                    {"id": f"rs_{body_id}_{index}", "type": "reasoning", "summary": summary}
+                )
         elif isinstance(block, Text):
             texts.append(block.text)
         else:

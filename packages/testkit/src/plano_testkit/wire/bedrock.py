@@ -31,7 +31,7 @@ LATENCY_MS = 42
 _PADDING = string.ascii_letters + string.digits
 
 
-def _usage(turn: Turn) -> dict[str, Any]:
+def _usage(turn: Turn, *, streaming: bool = False) -> dict[str, Any]:
     usage = turn.usage
     body: dict[str, Any] = {
         "inputTokens": usage.input_tokens,
@@ -42,6 +42,8 @@ def _usage(turn: Turn) -> dict[str, Any]:
         body["cacheReadInputTokens"] = usage.cached_input_tokens
     if usage.cache_creation_tokens:
         body["cacheWriteInputTokens"] = usage.cache_creation_tokens
+    if streaming:
+        body["serverToolUsage"] = {}
     return body
 
 
@@ -123,7 +125,8 @@ class BedrockWire:
                 delta({"toolUse": {"input": fragment}})
             stop()
         payloads.append(("messageStop", {"stopReason": STOP_REASONS[turn.finish_reason]}))
-        payloads.append(("metadata", {"metrics": {"latencyMs": LATENCY_MS}, "usage": _usage(turn)}))
+        metadata = {"metrics": {"latencyMs": LATENCY_MS}, "usage": _usage(turn, streaming=True)}
+        payloads.append(("metadata", metadata))
         return [_event_frame(kind, body, n) for n, (kind, body) in enumerate(payloads)]
 
     def stream_error(
