@@ -10,7 +10,7 @@ objects: the most favourable case for it) and its iterator plus serialising each
 `data: {json}` wire form the client receives. hermesllm is timed from raw network bytes (64 KiB
 reads, SSE parsing included) to client wire bytes.
 
-Run:  uv run python bench/bench_stream.py [--events 4000] [--repeat 5]
+Run:  uv run python bench/bench_stream.py [--events 4000] [--repeat 15]
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def litellm_seconds(data: bytes, repeat: int) -> dict[str, float] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=4000, help="content deltas in the stream")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs (best is kept)")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs (best is kept)")
     args = parser.parse_args()
 
     data, events = build_stream(args.events)

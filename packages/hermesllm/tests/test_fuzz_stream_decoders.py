@@ -5,6 +5,7 @@ Both raise only hermesllm's typed errors and never hold more than their bound.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 
@@ -93,6 +94,44 @@ def test_sse_chunking_never_changes_the_events(data: bytes, cuts: list[int]) -> 
     whole = SseParser()
     expected = whole.feed(data) + whole.close()
     assert feed_sse(SseParser(), split(data, cuts), 1 << 20) == expected
+
+
+def reference_sse(data: bytes) -> list[SseEvent]:
+    """A direct, slow transcription of the specification's parsing steps (plus dispatch at EOF)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    events: list[SseEvent] = []
+    data_lines: list[str] | None = None
+    event_name = ""
+    last_id: str | None = None
+    retry: int | None = None
+    for raw in [*re.split(rb"\r\n|\r|\n", data), b""]:
+        line = raw.decode("utf-8", "replace")
+        if line == "":
+            if data_lines is not None:
+                events.append(SseEvent(event_name or None, "\n".join(data_lines), last_id, retry))
+            data_lines, event_name, retry = None, "", None
+            continue
+        if line.startswith(":"):
+            continue
+        field, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if field == "data":
+            data_lines = [*(data_lines or []), value]
+        elif field == "event":
+            event_name = value
+        elif field == "id" and "\x00" not in value:
+            last_id = value or None
+        elif field == "retry" and value and all("0" <= c <= "9" for c in value):
+            retry = int(value)
+    return events
+
+
+@FUZZ
+@given(data=sse_like, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_sse_matches_the_reference_algorithm(data: bytes, cuts: list[int]) -> None:
+    assert feed_sse(SseParser(), split(data, cuts), 1 << 20) == reference_sse(data)
 
 
 def feed_frames(decoder: EventStreamDecoder, chunks: list[bytes], bound: int) -> list[Frame]:

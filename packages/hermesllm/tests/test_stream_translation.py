@@ -481,3 +481,55 @@ def test_chat_tool_calls_without_distinct_indexes_stay_separate() -> None:
         elif name == "content_block_delta":
             tools[body["index"]][2] += body["delta"]["partial_json"]
     assert list(tools.values()) == [["a", "f", "{}"], ["b", "g", '{"k": 1}'], ["c", "h", "[]"]]
+
+
+def test_responses_function_call_without_argument_deltas() -> None:
+    item = {
+        "id": "fc_1",
+        "type": "function_call",
+        "call_id": "call_9",
+        "name": "f",
+        "arguments": "",
+    }
+    done_item = {**item, "arguments": '{"a": [1, 2]}', "status": "completed"}
+    response = {"id": "resp_9", "model": "gpt-5", "status": "completed", "output": []}
+    events = [
+        ("response.created", {"type": "response.created", "response": response}),
+        (
+            "response.output_item.added",
+            {"type": "response.output_item.added", "output_index": 0, "item": item},
+        ),
+        (
+            "response.output_item.done",
+            {"type": "response.output_item.done", "output_index": 0, "item": done_item},
+        ),
+        ("response.completed", {"type": "response.completed", "response": response}),
+    ]
+    data = "".join(f"event: {name}\ndata: {json.dumps(body)}\n\n" for name, body in events)
+    out = sse_events(run(new(UpstreamApi.RESPONSES, ClientApi.CHAT), [data.encode()]))
+    deltas = [body["choices"][0]["delta"] for _, body in out[:-1] if body["choices"]]
+    calls = [call for delta in deltas for call in delta.get("tool_calls", [])]
+    assert calls[0]["id"] == "call_9"
+    assert "".join(c["function"].get("arguments", "") for c in calls) == '{"a": [1, 2]}'
+    finals = [body["choices"][0]["finish_reason"] for _, body in out[:-1] if body["choices"]]
+    assert finals[-1] == "tool_calls"
+
+
+def test_thinking_signature_kept_as_responses_encrypted_content() -> None:
+    out = run(
+        new(UpstreamApi.MESSAGES, ClientApi.RESPONSES), [upstream_bytes("anthropic", "thinking")]
+    )
+    output = sse_events(out)[-1][1]["response"]["output"]
+    assert output[0]["type"] == "reasoning"
+    assert output[0]["summary"] == [{"type": "summary_text", "text": "Let me think about 2+2."}]
+    assert output[0]["encrypted_content"] == "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxDeSYpFKc0"
+    assert output[1]["content"][0]["text"] == "The answer is 4."
+
+
+def test_model_falls_back_to_the_configured_one() -> None:
+    out = run(
+        new(UpstreamApi.BEDROCK_CONVERSE, ClientApi.MESSAGES), [upstream_bytes("bedrock", "text")]
+    )
+    message = sse_events(out)[0][1]["message"]
+    assert message["model"] == "test-model"
+    assert message["id"] == "msg_fx"

@@ -190,9 +190,9 @@ class HttpProtocol(asyncio.Protocol):
             self._task = asyncio.get_running_loop().create_task(self._serve())
 
     def eof_received(self) -> bool:
-        # Keep the connection half-open so a response still in progress can finish; a client
-        # that really left is seen through connection_lost or a failed write.
-        return self._task is not None
+        # HTTP clients do not half-close while waiting for a response: end of input means the
+        # client has gone, so close at once (connection_lost then records the disconnect).
+        return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.closed:
