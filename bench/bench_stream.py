@@ -8,7 +8,8 @@ LiteLLM's separate venv through a subprocess), and prints events/s, MB/s and the
 LiteLLM is timed two ways: its iterator alone (lines already split, chunks left as Python
 objects: the most favourable case for it) and its iterator plus serialising each chunk to the
 `data: {json}` wire form the client receives. hermesllm is timed from raw network bytes (64 KiB
-reads, SSE parsing included) to client wire bytes.
+reads, SSE parsing included) to client wire bytes; its same-API pass-through (bytes forwarded,
+usage and first token extracted) is shown for reference.
 
 Run:  uv run python bench/bench_stream.py [--events 4000] [--repeat 15]
 """
@@ -148,13 +149,13 @@ def build_stream(deltas: int) -> tuple[bytes, int]:
     return "".join(events).encode(), len(events)
 
 
-def hermes_seconds(data: bytes, repeat: int) -> tuple[float, int]:
+def hermes_seconds(data: bytes, repeat: int, client: ClientApi) -> tuple[float, int]:
     read = 65536
     chunks = [data[i : i + read] for i in range(0, len(data), read)]
 
     def once() -> int:
         translator = new_stream_translator(
-            UpstreamApi.MESSAGES, ClientApi.CHAT, model="m", include_usage=True
+            UpstreamApi.MESSAGES, client, model="m", include_usage=True
         )
         size = 0
         for chunk in chunks:
@@ -204,7 +205,8 @@ def main() -> None:
 
     data, events = build_stream(args.events)
     megabytes = len(data) / 1e6
-    ours, out_size = hermes_seconds(data, args.repeat)
+    ours, out_size = hermes_seconds(data, args.repeat, ClientApi.CHAT)
+    passthrough, _ = hermes_seconds(data, args.repeat, ClientApi.MESSAGES)
     print(f"stream: {events} events, {len(data)} bytes in, {out_size} bytes out (hermesllm)")
     print(f"{'implementation':<40} {'seconds':>9} {'events/s':>12} {'MB/s':>8}")
 
@@ -212,6 +214,7 @@ def main() -> None:
         print(f"{name:<40} {seconds:>9.4f} {events / seconds:>12,.0f} {megabytes / seconds:>8.2f}")
 
     row("hermesllm (bytes → chat wire bytes)", ours)
+    row("hermesllm same-API pass-through + usage", passthrough)
     theirs = litellm_seconds(data, args.repeat)
     if theirs is None:
         return

@@ -9,7 +9,6 @@ import anthropic
 import pytest
 from anthropic import Anthropic, AsyncAnthropic
 from hermesllm.usage import Usage
-
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.raw_client import post
 
@@ -31,7 +30,9 @@ def client(fake: FakeUpstream) -> Anthropic:
 
 
 def create(client: Anthropic, **kwargs: Any) -> Any:
-    return client.messages.create(model="claude-sonnet-4", max_tokens=256, messages=MESSAGES, **kwargs)
+    return client.messages.create(
+        model="claude-sonnet-4", max_tokens=256, messages=MESSAGES, **kwargs
+    )
 
 
 def test_json_message(client: Anthropic, fake: FakeUpstream) -> None:
@@ -52,7 +53,9 @@ def test_json_message(client: Anthropic, fake: FakeUpstream) -> None:
 
 def test_json_thinking_and_tools(client: Anthropic, fake: FakeUpstream) -> None:
     usage = Usage(input_tokens=50, output_tokens=9, cached_input_tokens=30, cache_creation_tokens=7)
-    fake.enqueue(Reply(thinking="Use both tools.", text="On it.", tool_calls=[SEARCH, FETCH], usage=usage))
+    fake.enqueue(
+        Reply(thinking="Use both tools.", text="On it.", tool_calls=[SEARCH, FETCH], usage=usage)
+    )
     message = create(client)
     assert [block.type for block in message.content] == ["thinking", "text", "tool_use", "tool_use"]
     thinking = message.content[0]
@@ -70,7 +73,9 @@ def test_json_thinking_and_tools(client: Anthropic, fake: FakeUpstream) -> None:
     ("finish", "stop_reason"),
     [("stop", "end_turn"), ("length", "max_tokens"), ("content_filter", "refusal")],
 )
-def test_stop_reason_mapping(client: Anthropic, fake: FakeUpstream, finish: str, stop_reason: str) -> None:
+def test_stop_reason_mapping(
+    client: Anthropic, fake: FakeUpstream, finish: str, stop_reason: str
+) -> None:
     fake.enqueue(Reply(text="x", finish_reason=finish))
     assert create(client).stop_reason == stop_reason
 
@@ -82,7 +87,11 @@ def test_stream_event_sequence(client: Anthropic, fake: FakeUpstream) -> None:
     assert kinds[0] == "message_start"
     assert kinds[-2:] == ["message_delta", "message_stop"]
     starts = [e for e in events if e.type == "content_block_start"]
-    assert [(e.index, e.content_block.type) for e in starts] == [(0, "thinking"), (1, "text"), (2, "tool_use")]
+    assert [(e.index, e.content_block.type) for e in starts] == [
+        (0, "thinking"),
+        (1, "text"),
+        (2, "tool_use"),
+    ]
     stops = [e.index for e in events if e.type == "content_block_stop"]
     assert stops == [0, 1, 2]
     delta_kinds = {(e.index, e.delta.type) for e in events if e.type == "content_block_delta"}
@@ -124,7 +133,9 @@ def test_stream_accumulator_final_message(client: Anthropic, fake: FakeUpstream)
 async def test_async_client_against_fake_in_same_loop() -> None:
     async with FakeUpstream() as fake:
         client = AsyncAnthropic(base_url=fake.url, api_key="k", max_retries=0)
-        async with client.messages.stream(model="claude", max_tokens=10, messages=MESSAGES) as stream:
+        async with client.messages.stream(
+            model="claude", max_tokens=10, messages=MESSAGES
+        ) as stream:
             final = await stream.get_final_message()
         assert final.content[0].text == "Claude says hi"
         await client.close()
@@ -163,23 +174,27 @@ def test_error_status_raises_sdk_class(
 
 def test_mid_stream_error_event_raises(client: Anthropic, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="several words here", error_after_events=4, error_message="Overloaded"))
-    with pytest.raises(anthropic.APIStatusError, match="Overloaded"), client.messages.stream(
-        model="claude", max_tokens=10, messages=MESSAGES
-    ) as stream:
+    with (
+        pytest.raises(anthropic.APIStatusError, match="Overloaded"),
+        client.messages.stream(model="claude", max_tokens=10, messages=MESSAGES) as stream,
+    ):
         for _ in stream:
             pass
 
 
 def test_cut_stream_raises(client: Anthropic, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="several words here", cut_after_events=4))
-    with pytest.raises(Exception) as raised, client.messages.stream(
-        model="claude", max_tokens=10, messages=MESSAGES
-    ) as stream:
+    with (
+        pytest.raises(Exception) as raised,
+        client.messages.stream(model="claude", max_tokens=10, messages=MESSAGES) as stream,
+    ):
         for _ in stream:
             pass
     # The SDK lets its HTTP library's protocol error through rather than wrapping it.
     error = raised.value
-    assert isinstance(error, anthropic.APIConnectionError) or "incomplete chunked read" in str(error)
+    assert isinstance(error, anthropic.APIConnectionError) or "incomplete chunked read" in str(
+        error
+    )
 
 
 def _final(client: Anthropic) -> dict[str, Any]:

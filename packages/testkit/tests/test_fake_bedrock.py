@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from hermesllm.usage import Usage
-
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.eventstream import DecodedFrame, FrameError, decode_frames, encode_frame
 from plano_testkit.raw_client import RawResponse, post
@@ -28,7 +27,9 @@ def fake() -> Iterator[FakeUpstream]:
         yield running
 
 
-def converse(fake: FakeUpstream, reply: Reply | None = None, *, stream: bool = False) -> RawResponse:
+def converse(
+    fake: FakeUpstream, reply: Reply | None = None, *, stream: bool = False
+) -> RawResponse:
     fake.reset()
     if reply is not None:
         fake.enqueue(reply)
@@ -78,7 +79,11 @@ def test_converse_json_documented_shape(fake: FakeUpstream) -> None:
     assert reasoning["reasoningContent"]["reasoningText"]["signature"]
     assert text == {"text": "Done."}
     assert tool_use == {
-        "toolUse": {"toolUseId": "tooluse_abc", "name": "run_python_code", "input": {"code": "print(1)"}}
+        "toolUse": {
+            "toolUseId": "tooluse_abc",
+            "name": "run_python_code",
+            "input": {"code": "print(1)"},
+        }
     }
 
 
@@ -101,14 +106,21 @@ def test_url_encoded_inference_profile_arn_in_path(fake: FakeUpstream) -> None:
 
 @pytest.mark.parametrize(
     ("finish", "stop_reason"),
-    [("stop", "end_turn"), ("length", "max_tokens"), ("tool_calls", "tool_use"), ("content_filter", "content_filtered")],
+    [
+        ("stop", "end_turn"),
+        ("length", "max_tokens"),
+        ("tool_calls", "tool_use"),
+        ("content_filter", "content_filtered"),
+    ],
 )
 def test_stop_reasons(fake: FakeUpstream, finish: str, stop_reason: str) -> None:
     assert converse(fake, Reply(text="x", finish_reason=finish)).json()["stopReason"] == stop_reason
 
 
 def test_stream_frames_and_sequence(fake: FakeUpstream) -> None:
-    response = converse(fake, Reply(thinking="Hmm.", text="Two words", tool_calls=[TOOL]), stream=True)
+    response = converse(
+        fake, Reply(thinking="Hmm.", text="Two words", tool_calls=[TOOL]), stream=True
+    )
     assert response.status == 200
     assert response.headers["content-type"] == "application/vnd.amazon.eventstream"
     frames = decode_frames(response.body)
@@ -119,24 +131,46 @@ def test_stream_frames_and_sequence(fake: FakeUpstream) -> None:
     kinds = [kind for kind, _ in decoded]
     assert kinds[0] == "messageStart" and kinds[-2:] == ["messageStop", "metadata"]
     assert decoded[0][1] == {"role": "assistant"}
-    deltas = [(p["contentBlockIndex"], next(iter(p["delta"]))) for k, p in decoded if k == "contentBlockDelta"]
+    deltas = [
+        (p["contentBlockIndex"], next(iter(p["delta"])))
+        for k, p in decoded
+        if k == "contentBlockDelta"
+    ]
     assert sorted(set(deltas)) == [(0, "reasoningContent"), (1, "text"), (2, "toolUse")]
-    reasoning = [p["delta"]["reasoningContent"] for k, p in decoded if k == "contentBlockDelta" and p["contentBlockIndex"] == 0]
+    reasoning = [
+        p["delta"]["reasoningContent"]
+        for k, p in decoded
+        if k == "contentBlockDelta" and p["contentBlockIndex"] == 0
+    ]
     assert "".join(r.get("text", "") for r in reasoning) == "Hmm."
     assert reasoning[-1] == {"signature": reasoning[-1]["signature"]}
-    text = "".join(p["delta"]["text"] for k, p in decoded if k == "contentBlockDelta" and p["contentBlockIndex"] == 1)
+    text = "".join(
+        p["delta"]["text"]
+        for k, p in decoded
+        if k == "contentBlockDelta" and p["contentBlockIndex"] == 1
+    )
     assert text == "Two words"
     starts = [p for k, p in decoded if k == "contentBlockStart"]
-    assert starts == [{"contentBlockIndex": 2, "start": {"toolUse": {"name": "run_python_code", "toolUseId": "tooluse_abc"}}}]
+    assert starts == [
+        {
+            "contentBlockIndex": 2,
+            "start": {"toolUse": {"name": "run_python_code", "toolUseId": "tooluse_abc"}},
+        }
+    ]
     arguments = "".join(
-        p["delta"]["toolUse"]["input"] for k, p in decoded if k == "contentBlockDelta" and p["contentBlockIndex"] == 2
+        p["delta"]["toolUse"]["input"]
+        for k, p in decoded
+        if k == "contentBlockDelta" and p["contentBlockIndex"] == 2
     )
     assert json.loads(arguments) == {"code": "print(1)"}
     assert [p["contentBlockIndex"] for k, p in decoded if k == "contentBlockStop"] == [0, 1, 2]
     assert decoded[-2][1] == {"stopReason": "tool_use"}
     metadata = decoded[-1][1]
     assert set(metadata) == {"metrics", "usage"}
-    assert metadata["usage"]["totalTokens"] == metadata["usage"]["inputTokens"] + metadata["usage"]["outputTokens"]
+    assert (
+        metadata["usage"]["totalTokens"]
+        == metadata["usage"]["inputTokens"] + metadata["usage"]["outputTokens"]
+    )
     assert all("p" in json.loads(frame.payload) for frame in frames)
 
 
@@ -144,8 +178,12 @@ def test_stream_frames_and_sequence(fake: FakeUpstream) -> None:
 def test_fake_frames_match_real_recordings(fake: FakeUpstream, recording: str) -> None:
     real = decode_frames((FIXTURES / recording).read_bytes())
     assert all(list(frame.headers) == EVENT_HEADERS for frame in real)
-    fake_frames = decode_frames(converse(fake, Reply(text="Some text", tool_calls=[TOOL]), stream=True).body)
-    fake_shapes = {(kind, json.dumps(shape(body), sort_keys=True)) for kind, body in events(fake_frames)}
+    fake_frames = decode_frames(
+        converse(fake, Reply(text="Some text", tool_calls=[TOOL]), stream=True).body
+    )
+    fake_shapes = {
+        (kind, json.dumps(shape(body), sort_keys=True)) for kind, body in events(fake_frames)
+    }
     real_shapes = {(kind, json.dumps(shape(body), sort_keys=True)) for kind, body in events(real)}
     assert real_shapes <= fake_shapes
     real_kinds = [kind for kind, _ in events(real)]
@@ -166,7 +204,12 @@ def test_decoder_rejects_corruption() -> None:
 
 
 def test_mid_stream_exception_frame(fake: FakeUpstream) -> None:
-    reply = Reply(text="a b c", error_after_events=2, error_message="Too many tokens", error_type="throttlingException")
+    reply = Reply(
+        text="a b c",
+        error_after_events=2,
+        error_message="Too many tokens",
+        error_type="throttlingException",
+    )
     frames = decode_frames(converse(fake, reply, stream=True).body)
     assert len(frames) == 3
     last = frames[-1]
@@ -185,7 +228,13 @@ def test_default_mid_stream_exception_type(fake: FakeUpstream) -> None:
 
 @pytest.mark.parametrize(
     ("status", "error_type"),
-    [(400, "ValidationException"), (403, "AccessDeniedException"), (429, "ThrottlingException"), (500, "InternalServerException"), (503, "ServiceUnavailableException")],
+    [
+        (400, "ValidationException"),
+        (403, "AccessDeniedException"),
+        (429, "ThrottlingException"),
+        (500, "InternalServerException"),
+        (503, "ServiceUnavailableException"),
+    ],
 )
 def test_http_error_shape(fake: FakeUpstream, status: int, error_type: str) -> None:
     response = converse(fake, Reply.error(status, "bedrock refused"))
@@ -198,7 +247,9 @@ def test_http_error_shape(fake: FakeUpstream, status: int, error_type: str) -> N
 @pytest.mark.parametrize("chunk_size", [1, 7])
 def test_rechunked_stream_is_byte_identical(fake: FakeUpstream, chunk_size: int) -> None:
     whole = converse(fake, Reply(text="same bytes", tool_calls=[TOOL]), stream=True).body
-    pieces = converse(fake, Reply(text="same bytes", tool_calls=[TOOL], chunk_size=chunk_size), stream=True)
+    pieces = converse(
+        fake, Reply(text="same bytes", tool_calls=[TOOL], chunk_size=chunk_size), stream=True
+    )
     assert pieces.body == whole
     assert fake.last_request.writes_sent == -(-len(whole) // chunk_size)
 
@@ -206,5 +257,5 @@ def test_rechunked_stream_is_byte_identical(fake: FakeUpstream, chunk_size: int)
 def test_cut_stream_leaves_a_partial_frame(fake: FakeUpstream) -> None:
     fake.reset()
     fake.enqueue(Reply(text="a b c d", cut_after_bytes=150))
-    with pytest.raises(Exception, match="IncompleteRead|incomplete|Connection"):
+    with pytest.raises(Exception, match=r"IncompleteRead|incomplete|Connection"):
         post(f"{fake.url}/model/{MODEL}/converse-stream", BODY)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from hermesllm.usage import Usage
-
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.raw_client import RawResponse, post
 
@@ -23,7 +22,9 @@ def fake() -> Iterator[FakeUpstream]:
         yield running
 
 
-def generate(fake: FakeUpstream, reply: Reply | None = None, *, stream: bool = False) -> RawResponse:
+def generate(
+    fake: FakeUpstream, reply: Reply | None = None, *, stream: bool = False
+) -> RawResponse:
     fake.reset()
     if reply is not None:
         fake.enqueue(reply)
@@ -40,7 +41,9 @@ def sse_chunks(body: bytes) -> list[dict[str, Any]]:
 
 def test_generate_content_documented_shape(fake: FakeUpstream) -> None:
     usage = Usage(input_tokens=10, output_tokens=7, reasoning_tokens=3, cached_input_tokens=2)
-    response = generate(fake, Reply(thinking="Plan.", text="Calling.", tool_calls=[CALL], usage=usage))
+    response = generate(
+        fake, Reply(thinking="Plan.", text="Calling.", tool_calls=[CALL], usage=usage)
+    )
     assert response.status == 200
     body = response.json()
     assert set(body) >= {"candidates", "usageMetadata", "modelVersion"}
@@ -81,7 +84,9 @@ def test_finish_reasons(fake: FakeUpstream, finish: str, reason: str) -> None:
 
 
 def test_stream_sse_chunks(fake: FakeUpstream) -> None:
-    response = generate(fake, Reply(thinking="Hmm ok.", text="Three word answer", tool_calls=[CALL]), stream=True)
+    response = generate(
+        fake, Reply(thinking="Hmm ok.", text="Three word answer", tool_calls=[CALL]), stream=True
+    )
     assert response.headers["content-type"].startswith("text/event-stream")
     chunks = sse_chunks(response.body)
     parts = [part for chunk in chunks for part in chunk["candidates"][0]["content"]["parts"]]
@@ -89,27 +94,48 @@ def test_stream_sse_chunks(fake: FakeUpstream) -> None:
     text = "".join(p["text"] for p in parts if "text" in p and not p.get("thought"))
     assert thoughts == "Hmm ok."
     assert text == "Three word answer"
-    assert [p["functionCall"] for p in parts if "functionCall" in p] == [{"name": "get_weather", "args": {"city": "Oslo"}}]
-    assert [("finishReason" in c["candidates"][0]) for c in chunks] == [False] * (len(chunks) - 1) + [True]
+    assert [p["functionCall"] for p in parts if "functionCall" in p] == [
+        {"name": "get_weather", "args": {"city": "Oslo"}}
+    ]
+    assert [("finishReason" in c["candidates"][0]) for c in chunks] == [False] * (
+        len(chunks) - 1
+    ) + [True]
     for chunk in chunks:
         assert chunk["candidates"][0]["content"]["role"] == "model"
-        assert set(chunk["usageMetadata"]) >= {"promptTokenCount", "candidatesTokenCount", "totalTokenCount"}
+        assert set(chunk["usageMetadata"]) >= {
+            "promptTokenCount",
+            "candidatesTokenCount",
+            "totalTokenCount",
+        }
     assert fake.last_request.stream is True
     assert fake.last_request.query == {"alt": "sse"}
 
 
 @pytest.mark.parametrize(
     ("status", "google_status"),
-    [(400, "INVALID_ARGUMENT"), (403, "PERMISSION_DENIED"), (404, "NOT_FOUND"), (429, "RESOURCE_EXHAUSTED"), (500, "INTERNAL"), (503, "UNAVAILABLE")],
+    [
+        (400, "INVALID_ARGUMENT"),
+        (403, "PERMISSION_DENIED"),
+        (404, "NOT_FOUND"),
+        (429, "RESOURCE_EXHAUSTED"),
+        (500, "INTERNAL"),
+        (503, "UNAVAILABLE"),
+    ],
 )
 def test_error_shape(fake: FakeUpstream, status: int, google_status: str) -> None:
     response = generate(fake, Reply.error(status, "quota gone"))
     assert response.status == status
-    assert response.json() == {"error": {"code": status, "message": "quota gone", "status": google_status}}
+    assert response.json() == {
+        "error": {"code": status, "message": "quota gone", "status": google_status}
+    }
 
 
 def test_mid_stream_error_chunk(fake: FakeUpstream) -> None:
-    chunks = sse_chunks(generate(fake, Reply(text="a b c", error_after_events=2, error_message="boom"), stream=True).body)
+    chunks = sse_chunks(
+        generate(
+            fake, Reply(text="a b c", error_after_events=2, error_message="boom"), stream=True
+        ).body
+    )
     assert len(chunks) == 3
     assert chunks[-1] == {"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 from hermesllm.eventstream import EventStreamDecoder
 from hermesllm.sse import SseEvent, SseParser
-
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.eventstream import decode_frames
 from plano_testkit.raw_client import post
@@ -21,10 +20,29 @@ TOOL = ToolCall(name="lookup", arguments={"term": "ünïcode ✓"}, id="id_1")
 SCRIPT = Reply(thinking="Think ✓.", text="Ünïcode answer ✓", tool_calls=[TOOL])
 USER = "respond with exactly: ignored"
 STREAMS = {
-    "chat": ("/v1/chat/completions", {"model": "m", "stream": True, "stream_options": {"include_usage": True}, "messages": [{"role": "user", "content": USER}]}),
+    "chat": (
+        "/v1/chat/completions",
+        {
+            "model": "m",
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": USER}],
+        },
+    ),
     "responses": ("/v1/responses", {"model": "m", "stream": True, "input": USER}),
-    "messages": ("/v1/messages", {"model": "m", "max_tokens": 9, "stream": True, "messages": [{"role": "user", "content": USER}]}),
-    "gemini": ("/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", {"contents": [{"role": "user", "parts": [{"text": USER}]}]}),
+    "messages": (
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "stream": True,
+            "messages": [{"role": "user", "content": USER}],
+        },
+    ),
+    "gemini": (
+        "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
+        {"contents": [{"role": "user", "parts": [{"text": USER}]}]},
+    ),
 }
 
 

@@ -10,7 +10,6 @@ import openai
 import pytest
 from hermesllm.usage import Usage
 from openai import OpenAI
-
 from plano_testkit import DEFAULT_TEXT, FakeUpstream, Reply, ToolCall
 
 WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "unit": "celsius"}, id="call_w")
@@ -78,7 +77,10 @@ def test_json_parallel_tool_calls(client: OpenAI, fake: FakeUpstream) -> None:
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content is None
     calls = choice.message.tool_calls or []
-    assert [(c.id, c.function.name) for c in calls] == [("call_w", "get_weather"), ("call_t", "get_time")]  # type: ignore[union-attr]
+    assert [(c.id, c.function.name) for c in calls] == [
+        ("call_w", "get_weather"),
+        ("call_t", "get_time"),
+    ]  # type: ignore[union-attr]
     assert json.loads(calls[0].function.arguments) == {"city": "Paris", "unit": "celsius"}  # type: ignore[union-attr]
 
 
@@ -146,7 +148,10 @@ def test_stream_accumulator_final_completion(client: OpenAI, fake: FakeUpstream)
         for n in ("get_weather", "get_time")
     ]
     with client.chat.completions.stream(
-        model="gpt-4o", messages=USER, tools=tools, stream_options={"include_usage": True}  # type: ignore[arg-type]
+        model="gpt-4o",
+        messages=USER,
+        tools=tools,
+        stream_options={"include_usage": True},  # type: ignore[arg-type]
     ) as stream:
         kinds = {event.type for event in stream}
         final = stream.get_final_completion()
@@ -184,7 +189,9 @@ def test_error_status_raises_sdk_class(
     assert raised.value.body["message"] == f"scripted failure {status}"
 
 
-def test_error_on_stream_request_raises_before_iteration(client: OpenAI, fake: FakeUpstream) -> None:
+def test_error_on_stream_request_raises_before_iteration(
+    client: OpenAI, fake: FakeUpstream
+) -> None:
     fake.enqueue(Reply.error(429, "slow down", error_type="requests"))
     with pytest.raises(openai.RateLimitError, match="slow down") as raised:
         client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
@@ -193,7 +200,9 @@ def test_error_on_stream_request_raises_before_iteration(client: OpenAI, fake: F
 
 
 def test_mid_stream_error_event_raises(client: OpenAI, fake: FakeUpstream) -> None:
-    fake.enqueue(Reply(text="one two three four", error_after_events=3, error_message="upstream fell over"))
+    fake.enqueue(
+        Reply(text="one two three four", error_after_events=3, error_message="upstream fell over")
+    )
     stream = client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
     received = []
     with pytest.raises(openai.APIError, match="upstream fell over"):
@@ -219,7 +228,9 @@ def test_cut_json_body_raises(client: OpenAI, fake: FakeUpstream) -> None:
 
 def _final(client: OpenAI) -> dict[str, Any]:
     with client.chat.completions.stream(
-        model="m", messages=USER, stream_options={"include_usage": True}  # type: ignore[arg-type]
+        model="m",
+        messages=USER,
+        stream_options={"include_usage": True},  # type: ignore[arg-type]
     ) as stream:
         dumped = stream.get_final_completion().model_dump()
     dumped.pop("created")
@@ -240,7 +251,9 @@ def test_rechunked_stream_parses_identically(
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7])
-def test_rechunked_json_parses_identically(client: OpenAI, fake: FakeUpstream, chunk_size: int) -> None:
+def test_rechunked_json_parses_identically(
+    client: OpenAI, fake: FakeUpstream, chunk_size: int
+) -> None:
     whole = client.chat.completions.create(model="m", messages=USER).model_dump()  # type: ignore[arg-type]
     fake.reset()
     fake.enqueue(Reply(chunk_size=chunk_size))

@@ -9,7 +9,6 @@ from typing import Any
 import openai
 import pytest
 from openai import OpenAI
-
 from plano_testkit import FakeUpstream, Reply, ToolCall
 
 LOOKUP = ToolCall(name="lookup", arguments={"query": "plano gateway"}, id="call_l")
@@ -125,7 +124,11 @@ def test_stream_incomplete_lifecycle(client: OpenAI, fake: FakeUpstream) -> None
 
 @pytest.mark.parametrize(
     ("status", "error_class"),
-    [(400, openai.BadRequestError), (429, openai.RateLimitError), (500, openai.InternalServerError)],
+    [
+        (400, openai.BadRequestError),
+        (429, openai.RateLimitError),
+        (500, openai.InternalServerError),
+    ],
 )
 def test_error_status_raises(
     client: OpenAI, fake: FakeUpstream, status: int, error_class: type[openai.APIStatusError]
@@ -147,7 +150,10 @@ def test_mid_stream_error_event(client: OpenAI, fake: FakeUpstream) -> None:
 
 def test_cut_stream_raises(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="a b c d", cut_after_events=5))
-    with pytest.raises(openai.APIConnectionError), client.responses.stream(model="m", input=INPUT) as stream:
+    with (
+        pytest.raises(openai.APIConnectionError),
+        client.responses.stream(model="m", input=INPUT) as stream,
+    ):
         for _ in stream:
             pass
 

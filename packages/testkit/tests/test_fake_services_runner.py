@@ -7,11 +7,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from plano_testkit.services import ServiceStartError, run_service
 
 DUMMY_MAIN = textwrap.dedent(
-    '''
+    """
     import argparse, os, signal, sys, threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,7 +26,8 @@ DUMMY_MAIN = textwrap.dedent(
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            body = (os.environ.get("DUMMY_GREETING", "none") if self.path == "/greeting" else "ok").encode()
+            greeting = os.environ.get("DUMMY_GREETING", "none")
+            body = (greeting if self.path == "/greeting" else "ok").encode()
             self.send_response(200)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
@@ -41,7 +41,7 @@ DUMMY_MAIN = textwrap.dedent(
     sys.stderr.write(f"dummy started with {text.strip()}\\n")
     server.serve_forever()
     sys.stderr.write("dummy stopped cleanly\\n")
-    '''
+    """
 )
 
 
@@ -75,7 +75,8 @@ def test_config_path_is_used_as_is(dummy_package: dict[str, str], tmp_path: Path
 
 
 def test_early_exit_raises_with_stderr(dummy_package: dict[str, str]) -> None:
-    with pytest.raises(ServiceStartError, match="(?s)status 2.*invalid config"), run_service(
-        "plano_dummy_service", "invalid: true\n", env=dummy_package
+    with (
+        pytest.raises(ServiceStartError, match=r"(?s)status 2.*invalid config"),
+        run_service("plano_dummy_service", "invalid: true\n", env=dummy_package),
     ):
         pass

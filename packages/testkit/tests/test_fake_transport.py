@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-
 from plano_testkit import FakeUpstream, Outcome, Reply, WireApi
 from plano_testkit.raw_client import post
 from plano_testkit.services import free_port
@@ -30,7 +29,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield client
 
 
-async def test_records_every_request_detail(fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+async def test_records_every_request_detail(
+    fake: FakeUpstream, session: aiohttp.ClientSession
+) -> None:
     url = f"{fake.url}/prefix/v1/chat/completions?trace=1&x=y"
     async with session.post(url, json=CHAT, headers={"X-Custom": "abc"}) as response:
         assert response.status == 200
@@ -60,7 +61,9 @@ async def test_queue_then_default(fake: FakeUpstream, session: aiohttp.ClientSes
     assert fake.queued == 0
 
 
-async def test_unknown_path_and_wrong_method(fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+async def test_unknown_path_and_wrong_method(
+    fake: FakeUpstream, session: aiohttp.ClientSession
+) -> None:
     async with session.post(fake.url + "/v1/embeddings", json={}) as response:
         assert response.status == 404
         assert "no fake endpoint" in (await response.json())["error"]["message"]
@@ -71,7 +74,9 @@ async def test_unknown_path_and_wrong_method(fake: FakeUpstream, session: aiohtt
     assert len(fake.requests) == 2  # health checks are not recorded
 
 
-async def test_invalid_json_gets_provider_shaped_400(fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+async def test_invalid_json_gets_provider_shaped_400(
+    fake: FakeUpstream, session: aiohttp.ClientSession
+) -> None:
     async with session.post(fake.url + "/v1/messages", data=b"{not json") as response:
         assert response.status == 400
         body = await response.json()
@@ -80,9 +85,16 @@ async def test_invalid_json_gets_provider_shaped_400(fake: FakeUpstream, session
     assert fake.last_request.json is None
 
 
-async def test_verbatim_body_and_extra_headers(fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+async def test_verbatim_body_and_extra_headers(
+    fake: FakeUpstream, session: aiohttp.ClientSession
+) -> None:
     fake.enqueue(
-        Reply(status=502, body=b"<html>bad gateway</html>", content_type="text/html", headers={"retry-after": "3"})
+        Reply(
+            status=502,
+            body=b"<html>bad gateway</html>",
+            content_type="text/html",
+            headers={"retry-after": "3"},
+        )
     )
     async with session.post(fake.url + "/v1/chat/completions", json=CHAT) as response:
         assert response.status == 502
@@ -95,7 +107,12 @@ async def test_error_type_override(fake: FakeUpstream, session: aiohttp.ClientSe
     fake.enqueue(Reply.error(400, "context too long", error_type="context_length_exceeded"))
     async with session.post(fake.url + "/v1/chat/completions", json=CHAT) as response:
         error = (await response.json())["error"]
-    assert error == {"message": "context too long", "type": "context_length_exceeded", "param": None, "code": None}
+    assert error == {
+        "message": "context too long",
+        "type": "context_length_exceeded",
+        "param": None,
+        "code": None,
+    }
 
 
 async def test_client_disconnect_mid_stream_is_recorded(fake: FakeUpstream) -> None:
@@ -151,7 +168,9 @@ async def test_chunked_request_body(fake: FakeUpstream, session: aiohttp.ClientS
     assert body["choices"][0]["message"]["content"] == "chunked"
 
 
-async def test_first_byte_delay_and_gaps_still_deliver(fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+async def test_first_byte_delay_and_gaps_still_deliver(
+    fake: FakeUpstream, session: aiohttp.ClientSession
+) -> None:
     fake.enqueue(Reply(text="slow but sure", first_byte_delay=0.02, chunk_gap=0.01))
     async with session.post(fake.url + "/v1/chat/completions", json=STREAM) as response:
         raw = await response.read()
@@ -173,7 +192,10 @@ def test_command_line_process() -> None:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        assert process.stdout.readline().strip() == f"fake upstream listening on http://127.0.0.1:{port}"
+        assert (
+            process.stdout.readline().strip()
+            == f"fake upstream listening on http://127.0.0.1:{port}"
+        )
         response = post(f"http://127.0.0.1:{port}/v1/chat/completions", CHAT)
         assert response.json()["choices"][0]["message"]["content"] == "cli"
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -68,6 +69,17 @@ class RunningGateway:
         """A sample of the gateway's Prometheus registry (0 when absent)."""
         value = self.app.metrics.registry.get_sample_value(name, dict(labels or {}))
         return 0.0 if value is None else value
+
+    def wait_metric(
+        self, name: str, labels: Mapping[str, str] | None, expected: float, timeout: float = 3.0
+    ) -> float:
+        """Poll a sample until it equals `expected` (metrics are updated after the response)."""
+        deadline = time.monotonic() + timeout
+        value = self.metric(name, labels)
+        while value != expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+            value = self.metric(name, labels)
+        return value
 
     def stop(self) -> None:
         stop = self._stop

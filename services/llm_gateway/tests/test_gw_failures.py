@@ -187,7 +187,7 @@ def test_gw_sdk_timeout_cancels_the_upstream_request(
         assert record.wait_done_sync(1.0), "upstream request still open 1 s after the client left"
         assert record.outcome is Outcome.CLIENT_DISCONNECTED
         assert record.writes_sent < 20
-    assert gateway.metric("llm_gateway_in_flight_requests") == 0
+    assert gateway.wait_metric("llm_gateway_in_flight_requests", None, 0) == 0
 
 
 def test_gw_stream_cut_by_upstream_ends_with_an_error_event(
@@ -242,7 +242,8 @@ def test_gw_retries_on_429_and_5xx(fake_upstream: FakeUpstream, start_gateway: A
         assert completion.choices[0].message.content == "third time lucky"
         assert time.monotonic() - started < 5
         assert len(fake_upstream.requests) == 3
-        assert retrying.metric("llm_gateway_upstream_retries_total", {"provider": "openai/gpt-4o-mini"}) == 2
+        retries = {"provider": "openai/gpt-4o-mini"}
+        assert retrying.wait_metric("llm_gateway_upstream_retries_total", retries, 2) == 2
         fake_upstream.reset()
         fake_upstream.enqueue(*[Reply.error(500, "always broken")] * 3)
         with pytest.raises(openai.InternalServerError, match="always broken"):
