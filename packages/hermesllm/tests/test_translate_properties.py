@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -176,7 +177,7 @@ ALL_PROVIDERS = {
 }
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bodies, st.sampled_from(list(ClientApi)), st.sampled_from(list(UpstreamApi)))
 def test_random_json_raises_only_typed_errors(
     body: bytes, client: ClientApi, upstream: UpstreamApi
@@ -189,3 +190,52 @@ def test_random_json_raises_only_typed_errors(
     response_usage(body, upstream)
     rendered = translate_error(body, 500, upstream, client)
     assert isinstance(json.loads(rendered), dict)
+
+
+GOLDEN = Path(__file__).parent / "golden"
+GOLDEN_REQUESTS = [
+    json.loads(path.read_text()) for path in sorted((GOLDEN / "requests").glob("*.json"))
+]
+GOLDEN_RESPONSES = [
+    json.loads(path.read_text()) for path in sorted((GOLDEN / "responses").glob("*.json"))
+]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, value: Any) -> Any:
+    """`value` with one subtree (chosen by walking down at random) replaced by random JSON."""
+    if not isinstance(value, dict | list) or not value or draw(st.integers(0, 3)) == 0:
+        return draw(shaped_json)
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    key = (
+        draw(st.sampled_from(list(copy)))
+        if isinstance(copy, dict)
+        else draw(st.integers(0, len(copy) - 1))
+    )
+    copy[key] = draw(mutated(copy[key]))  # type: ignore[index]
+    return copy
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_requests_raise_only_typed_errors(data: st.DataObject) -> None:
+    case = data.draw(st.sampled_from(GOLDEN_REQUESTS))
+    body = json.dumps(data.draw(mutated(case["request"]))).encode()
+    client = ClientApi(case["client"])
+    for upstream in UpstreamApi:
+        with contextlib.suppress(HermesError):
+            prepare_upstream_request(
+                body, client, upstream, provider=ALL_PROVIDERS[upstream], model="m"
+            )
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_responses_raise_only_typed_errors(data: st.DataObject) -> None:
+    case = data.draw(st.sampled_from(GOLDEN_RESPONSES))
+    body = json.dumps(data.draw(mutated(case["response"]))).encode()
+    upstream = UpstreamApi(case["upstream"])
+    response_usage(body, upstream)
+    for client in ClientApi:
+        with contextlib.suppress(HermesError):
+            translate_response(body, upstream, client, model="m")

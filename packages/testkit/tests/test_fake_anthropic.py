@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import anthropic
@@ -119,7 +120,7 @@ def test_stream_accumulator_final_message(client: Anthropic, fake: FakeUpstream)
     fake.enqueue(Reply(thinking="Reason first.", text="Calling tools.", tool_calls=[SEARCH, FETCH]))
     with client.messages.stream(model="claude", max_tokens=256, messages=MESSAGES) as stream:
         text = "".join(stream.text_stream)
-        final = stream.get_final_message()
+        final: Any = stream.get_final_message()
     assert text == "Calling tools."
     assert [block.type for block in final.content] == ["thinking", "text", "tool_use", "tool_use"]
     assert final.content[0].thinking == "Reason first."
@@ -136,7 +137,7 @@ async def test_async_client_against_fake_in_same_loop() -> None:
         async with client.messages.stream(
             model="claude", max_tokens=10, messages=MESSAGES
         ) as stream:
-            final = await stream.get_final_message()
+            final: Any = await stream.get_final_message()
         assert final.content[0].text == "Claude says hi"
         await client.close()
 
@@ -206,9 +207,9 @@ def _final(client: Anthropic) -> dict[str, Any]:
 def test_rechunked_stream_parses_identically(
     client: Anthropic, fake: FakeUpstream, chunk_size: int
 ) -> None:
-    script: dict[str, Any] = {"thinking": "ü…", "text": "naïve café ✓", "tool_calls": [SEARCH]}
-    fake.enqueue(Reply(**script))
+    script = Reply(thinking="ü…", text="naïve café ✓", tool_calls=[SEARCH])
+    fake.enqueue(script)
     whole = _final(client)
     fake.reset()
-    fake.enqueue(Reply(**script, chunk_size=chunk_size))
+    fake.enqueue(replace(script, chunk_size=chunk_size))
     assert _final(client) == whole

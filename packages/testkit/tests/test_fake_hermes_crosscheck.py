@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hermesllm.eventstream import EventStreamDecoder
@@ -19,7 +20,7 @@ from plano_testkit.raw_client import post
 TOOL = ToolCall(name="lookup", arguments={"term": "ünïcode ✓"}, id="id_1")
 SCRIPT = Reply(thinking="Think ✓.", text="Ünïcode answer ✓", tool_calls=[TOOL])
 USER = "respond with exactly: ignored"
-STREAMS = {
+STREAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "chat": (
         "/v1/chat/completions",
         {

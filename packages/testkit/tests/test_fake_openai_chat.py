@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -14,7 +15,7 @@ from plano_testkit import DEFAULT_TEXT, FakeUpstream, Reply, ToolCall
 
 WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "unit": "celsius"}, id="call_w")
 TIME = ToolCall(name="get_time", arguments={"zone": "Europe/Paris"}, id="call_t")
-USER = [{"role": "user", "content": "respond with exactly: Bonjour tout le monde"}]
+USER: Any = [{"role": "user", "content": "respond with exactly: Bonjour tout le monde"}]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def client(fake: FakeUpstream) -> OpenAI:
 
 
 def test_json_completion_echoes_the_instruction(client: OpenAI, fake: FakeUpstream) -> None:
-    completion = client.chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+    completion = client.chat.completions.create(model="gpt-4o", messages=USER)
     choice = completion.choices[0]
     assert choice.message.content == "Bonjour tout le monde"
     assert choice.message.role == "assistant"
@@ -57,7 +58,7 @@ def test_default_text_without_instruction(client: OpenAI) -> None:
 def test_scripted_usage_and_reasoning(client: OpenAI, fake: FakeUpstream) -> None:
     usage = Usage(input_tokens=100, output_tokens=20, cached_input_tokens=40, reasoning_tokens=5)
     fake.enqueue(Reply(text="ok", thinking="Let me think.", usage=usage, finish_reason="length"))
-    completion = client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+    completion = client.chat.completions.create(model="m", messages=USER)
     assert completion.choices[0].finish_reason == "length"
     message = completion.choices[0].message.model_dump()
     assert message["reasoning_content"] == "Let me think."
@@ -72,22 +73,22 @@ def test_scripted_usage_and_reasoning(client: OpenAI, fake: FakeUpstream) -> Non
 
 def test_json_parallel_tool_calls(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(tool_calls=[WEATHER, TIME]))
-    completion = client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+    completion = client.chat.completions.create(model="m", messages=USER)
     choice = completion.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content is None
-    calls = choice.message.tool_calls or []
+    calls: list[Any] = list(choice.message.tool_calls or [])
     assert [(c.id, c.function.name) for c in calls] == [
         ("call_w", "get_weather"),
         ("call_t", "get_time"),
-    ]  # type: ignore[union-attr]
-    assert json.loads(calls[0].function.arguments) == {"city": "Paris", "unit": "celsius"}  # type: ignore[union-attr]
+    ]
+    assert json.loads(calls[0].function.arguments) == {"city": "Paris", "unit": "celsius"}
 
 
 def test_stream_chunks_and_usage_chunk(client: OpenAI) -> None:
     stream = client.chat.completions.create(
         model="gpt-4o-mini",
-        messages=USER,  # type: ignore[arg-type]
+        messages=USER,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -105,14 +106,14 @@ def test_stream_chunks_and_usage_chunk(client: OpenAI) -> None:
 
 
 def test_stream_without_usage_option_has_no_usage_chunk(client: OpenAI) -> None:
-    chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))  # type: ignore[arg-type]
+    chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))
     assert all(c.choices for c in chunks)
     assert all(c.usage is None for c in chunks)
 
 
 def test_stream_tool_call_deltas(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="Checking.", tool_calls=[WEATHER, TIME]))
-    chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))  # type: ignore[arg-type]
+    chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))
     deltas = [d for c in chunks for d in (c.choices[0].delta.tool_calls or [])]
     firsts: dict[int, Any] = {}
     arguments: dict[int, str] = {}
@@ -124,7 +125,7 @@ def test_stream_tool_call_deltas(client: OpenAI, fake: FakeUpstream) -> None:
         else:
             assert delta.id is None
             assert delta.function is not None and delta.function.name is None
-        arguments[delta.index] = arguments.get(delta.index, "") + (delta.function.arguments or "")  # type: ignore[union-attr]
+        arguments[delta.index] = arguments.get(delta.index, "") + (delta.function.arguments or "")
     assert [firsts[i].id for i in (0, 1)] == ["call_w", "call_t"]
     assert json.loads(arguments[0]) == WEATHER.arguments
     assert json.loads(arguments[1]) == TIME.arguments
@@ -134,7 +135,7 @@ def test_stream_tool_call_deltas(client: OpenAI, fake: FakeUpstream) -> None:
 
 def test_stream_reasoning_content_deltas(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="42", thinking="First, consider the question."))
-    chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))  # type: ignore[arg-type]
+    chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))
     reasoning = "".join(
         c.choices[0].delta.model_dump().get("reasoning_content") or "" for c in chunks
     )
@@ -151,7 +152,7 @@ def test_stream_accumulator_final_completion(client: OpenAI, fake: FakeUpstream)
         model="gpt-4o",
         messages=USER,
         tools=tools,
-        stream_options={"include_usage": True},  # type: ignore[arg-type]
+        stream_options={"include_usage": True},
     ) as stream:
         kinds = {event.type for event in stream}
         final = stream.get_final_completion()
@@ -159,7 +160,7 @@ def test_stream_accumulator_final_completion(client: OpenAI, fake: FakeUpstream)
     message = final.choices[0].message
     assert message.content == "Let me look."
     assert final.choices[0].finish_reason == "tool_calls"
-    calls = message.tool_calls or []
+    calls: list[Any] = list(message.tool_calls or [])
     assert [c.function.name for c in calls] == ["get_weather", "get_time"]
     assert [json.loads(c.function.arguments) for c in calls] == [WEATHER.arguments, TIME.arguments]
     assert final.usage is not None and final.usage.total_tokens > 0
@@ -182,7 +183,7 @@ def test_error_status_raises_sdk_class(
 ) -> None:
     fake.enqueue(Reply.error(status, f"scripted failure {status}"))
     with pytest.raises(error_class) as raised:
-        client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+        client.chat.completions.create(model="m", messages=USER)
     assert raised.value.status_code == status
     assert f"scripted failure {status}" in raised.value.message
     assert isinstance(raised.value.body, dict)
@@ -194,7 +195,7 @@ def test_error_on_stream_request_raises_before_iteration(
 ) -> None:
     fake.enqueue(Reply.error(429, "slow down", error_type="requests"))
     with pytest.raises(openai.RateLimitError, match="slow down") as raised:
-        client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
+        client.chat.completions.create(model="m", messages=USER, stream=True)
     assert isinstance(raised.value.body, dict)
     assert raised.value.body["type"] == "requests"
 
@@ -203,7 +204,7 @@ def test_mid_stream_error_event_raises(client: OpenAI, fake: FakeUpstream) -> No
     fake.enqueue(
         Reply(text="one two three four", error_after_events=3, error_message="upstream fell over")
     )
-    stream = client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
+    stream = client.chat.completions.create(model="m", messages=USER, stream=True)
     received = []
     with pytest.raises(openai.APIError, match="upstream fell over"):
         for chunk in stream:
@@ -213,7 +214,7 @@ def test_mid_stream_error_event_raises(client: OpenAI, fake: FakeUpstream) -> No
 
 def test_cut_stream_raises(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="one two three four", cut_after_events=2))
-    stream = client.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[arg-type]
+    stream = client.chat.completions.create(model="m", messages=USER, stream=True)
     with pytest.raises(openai.APIConnectionError):
         list(stream)
     assert fake.last_request.wait_done_sync()
@@ -223,14 +224,14 @@ def test_cut_stream_raises(client: OpenAI, fake: FakeUpstream) -> None:
 def test_cut_json_body_raises(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="a longer body", chunk_size=16, cut_after_bytes=40))
     with pytest.raises(openai.APIConnectionError):
-        client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+        client.chat.completions.create(model="m", messages=USER)
 
 
 def _final(client: OpenAI) -> dict[str, Any]:
     with client.chat.completions.stream(
         model="m",
         messages=USER,
-        stream_options={"include_usage": True},  # type: ignore[arg-type]
+        stream_options={"include_usage": True},
     ) as stream:
         dumped = stream.get_final_completion().model_dump()
     dumped.pop("created")
@@ -241,11 +242,11 @@ def _final(client: OpenAI) -> dict[str, Any]:
 def test_rechunked_stream_parses_identically(
     client: OpenAI, fake: FakeUpstream, chunk_size: int
 ) -> None:
-    script = {"text": "Ünïcödé text, split anywhere ✓", "thinking": "hmm", "tool_calls": [WEATHER]}
-    fake.enqueue(Reply(**script))  # type: ignore[arg-type]
+    script = Reply(text="Ünïcödé text, split anywhere ✓", thinking="hmm", tool_calls=[WEATHER])
+    fake.enqueue(script)
     whole = _final(client)
     fake.reset()
-    fake.enqueue(Reply(**script, chunk_size=chunk_size))  # type: ignore[arg-type]
+    fake.enqueue(replace(script, chunk_size=chunk_size))
     assert _final(client) == whole
     assert fake.last_request.writes_sent > 100 // chunk_size
 
@@ -254,10 +255,10 @@ def test_rechunked_stream_parses_identically(
 def test_rechunked_json_parses_identically(
     client: OpenAI, fake: FakeUpstream, chunk_size: int
 ) -> None:
-    whole = client.chat.completions.create(model="m", messages=USER).model_dump()  # type: ignore[arg-type]
+    whole = client.chat.completions.create(model="m", messages=USER).model_dump()
     fake.reset()
     fake.enqueue(Reply(chunk_size=chunk_size))
-    pieces = client.chat.completions.create(model="m", messages=USER).model_dump()  # type: ignore[arg-type]
+    pieces = client.chat.completions.create(model="m", messages=USER).model_dump()
     whole.pop("created")
     pieces.pop("created")
     assert pieces == whole
@@ -271,7 +272,7 @@ def test_azure_deployment_path(fake: FakeUpstream) -> None:
         api_version="2025-01-01-preview",
         max_retries=0,
     )
-    completion = client.chat.completions.create(model="my-deployment", messages=USER)  # type: ignore[arg-type]
+    completion = client.chat.completions.create(model="my-deployment", messages=USER)
     assert completion.choices[0].message.content == "Bonjour tout le monde"
     request = fake.last_request
     assert request.path == "/openai/deployments/my-deployment/chat/completions"
@@ -283,6 +284,6 @@ def test_azure_deployment_path(fake: FakeUpstream) -> None:
 def test_groq_style_prefixed_path(fake: FakeUpstream) -> None:
     fake.reset()
     client = OpenAI(base_url=fake.url + "/openai/v1", api_key="gsk", max_retries=0)
-    chunks = list(client.chat.completions.create(model="llama", messages=USER, stream=True))  # type: ignore[arg-type]
+    chunks = list(client.chat.completions.create(model="llama", messages=USER, stream=True))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Bonjour tout le monde"
     assert fake.last_request.path == "/openai/v1/chat/completions"

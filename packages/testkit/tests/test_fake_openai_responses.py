@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -169,9 +170,9 @@ def _final(client: OpenAI) -> dict[str, Any]:
 def test_rechunked_stream_parses_identically(
     client: OpenAI, fake: FakeUpstream, chunk_size: int
 ) -> None:
-    script: dict[str, Any] = {"text": "Größe ✓ and more", "thinking": "t", "tool_calls": [SUM]}
-    fake.enqueue(Reply(**script))
+    script = Reply(text="Größe ✓ and more", thinking="t", tool_calls=[SUM])
+    fake.enqueue(script)
     whole = _final(client)
     fake.reset()
-    fake.enqueue(Reply(**script, chunk_size=chunk_size))
+    fake.enqueue(replace(script, chunk_size=chunk_size))
     assert _final(client) == whole

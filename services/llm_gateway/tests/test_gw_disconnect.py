@@ -97,6 +97,14 @@ async def _task_count() -> int:
     return len(asyncio.all_tasks())
 
 
+async def _task_summary() -> dict[str, int]:
+    summary: dict[str, int] = {}
+    for task in asyncio.all_tasks():
+        name = task.get_coro().__qualname__  # type: ignore[union-attr]
+        summary[name] = summary.get(name, 0) + 1
+    return summary
+
+
 def test_gw_a_thousand_mixed_requests_with_disconnects_leak_nothing(
     gateway: Any, fake_upstream: FakeUpstream
 ) -> None:
@@ -156,7 +164,7 @@ def test_gw_a_thousand_mixed_requests_with_disconnects_leak_nothing(
             break
         time.sleep(0.05)
     assert pending == []
-    assert tasks <= baseline_tasks
+    assert tasks <= baseline_tasks, gateway.call(_task_summary())
     transport = gateway.app.transport
     connector = transport._connector
     assert connector is not None and len(connector._acquired) == 0
