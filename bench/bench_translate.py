@@ -7,10 +7,15 @@ Completions response (bytes in, bytes out). LiteLLM runs its own transformation 
 separate venv (`bench/litellm_venv.sh`), in a subprocess of this same run.
 
 Run: uv run python bench/bench_translate.py [--seconds 2]
+
+The first hermesllm line is the full gateway path (`prepare_upstream_request`, which also
+applies provider normalisation and Anthropic prompt-cache breakpoints); the second is the
+translation alone, the same work the LiteLLM functions do.
 """
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -18,9 +23,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId
-from hermesllm.translate import prepare_upstream_request, translate_response
+from hermesllm.translate import (
+    parse_conversation,
+    prepare_upstream_request,
+    render_conversation,
+    translate_response,
+)
 from plano_common.tokenizer import count_tokens
 
 HERE = Path(__file__).resolve().parent
@@ -64,22 +75,20 @@ def one_op():
     return upstream_body, result.model_dump_json().encode()
 
 
-def measure(seconds):
-    for _ in range(20):
+def timed_run(seconds):
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
         one_op()
-    best = 0.0
-    for _ in range(3):
-        count, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            one_op()
-            count += 1
-        best = max(best, count / (time.perf_counter() - start))
-    return best
+        count += 1
+    return count / (time.perf_counter() - start)
 
 
-upstream_body, client_body = one_op()
+for _ in range(20):
+    one_op()
 from importlib.metadata import version
-print(json.dumps({"ops_per_second": measure(seconds), "version": version("litellm")}))
+print(json.dumps({"version": version("litellm")}), flush=True)
+for line in sys.stdin:
+    print(json.dumps({"ops_per_second": timed_run(seconds)}), flush=True)
 """
 
 
@@ -107,7 +116,7 @@ def chat_request() -> dict[str, object]:
     ]
     for turn in range(5):
         messages.append({"role": "user", "content": f"Question {turn}: " + paragraph * 3})
-        messages.append({"role": "assistant", "content": f"Answer {turn}: " + paragraph})
+        messages.append({"role": "assistant", "content": f"Answer {turn}: " + paragraph * 2})
     messages.append(
         {"role": "user", "content": "Fetch the latest churn figures for EMEA and APAC."}
     )
@@ -198,24 +207,20 @@ def anthropic_response() -> dict[str, object]:
     }
 
 
-def measure(op: Callable[[], object], seconds: float) -> float:
-    """Best of three runs of `seconds` each, in operations per second."""
-    for _ in range(50):
+def timed_run(op: Callable[[], object], seconds: float) -> float:
+    """Operations per second over one run of `seconds`."""
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
         op()
-    best = 0.0
-    for _ in range(3):
-        count, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            op()
-            count += 1
-        best = max(best, count / (time.perf_counter() - start))
-    return best
+        count += 1
+    return count / (time.perf_counter() - start)
 
 
 def main() -> None:
-    """Measure both implementations and print ops/s and the ratio."""
+    """Measure both implementations in alternating rounds and print ops/s and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0, help="length of each timed run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; best is kept")
     args = parser.parse_args()
     request_bytes = json.dumps(chat_request()).encode()
     response_bytes = json.dumps(anthropic_response()).encode()
@@ -234,7 +239,14 @@ def main() -> None:
         )
         return upstream, client
 
-    ours_ops = measure(ours, args.seconds)
+    def ours_translation_only() -> tuple[bytes, bytes]:
+        conversation = parse_conversation(request_bytes, ClientApi.CHAT, MODEL)
+        upstream = msgspec.json.encode(render_conversation(conversation, UpstreamApi.MESSAGES))
+        client = translate_response(
+            response_bytes, UpstreamApi.MESSAGES, ClientApi.CHAT, model=MODEL
+        )
+        return upstream, client
+
     python = subprocess.run(
         ["bash", str(HERE / "litellm_venv.sh")], check=True, capture_output=True, text=True
     ).stdout.strip()
@@ -242,28 +254,42 @@ def main() -> None:
         request_path, response_path = Path(tmp) / "request.json", Path(tmp) / "response.json"
         request_path.write_bytes(request_bytes)
         response_path.write_bytes(response_bytes)
-        runner = subprocess.run(
-            [
-                python,
-                "-c",
-                _LITELLM_RUNNER,
-                str(request_path),
-                str(response_path),
-                str(args.seconds),
-                MODEL,
-            ],
-            check=True,
-            capture_output=True,
+        args_list = [str(request_path), str(response_path), str(args.seconds), MODEL]
+        with subprocess.Popen(
+            [python, "-c", _LITELLM_RUNNER, *args_list],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-        )
-    litellm = json.loads(runner.stdout.strip().splitlines()[-1])
+            env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+        ) as runner:
+            assert runner.stdin is not None and runner.stdout is not None
+            version = json.loads(runner.stdout.readline())["version"]
+            for _ in range(50):
+                ours()
+                ours_translation_only()
+            best = {"full": 0.0, "translation": 0.0, "litellm": 0.0}
+            for _ in range(args.rounds):
+                best["full"] = max(best["full"], timed_run(ours, args.seconds))
+                best["translation"] = max(
+                    best["translation"], timed_run(ours_translation_only, args.seconds)
+                )
+                runner.stdin.write("run\n")
+                runner.stdin.flush()
+                measured = json.loads(runner.stdout.readline())["ops_per_second"]
+                best["litellm"] = max(best["litellm"], measured)
+            runner.stdin.close()
+    reference = best["litellm"]
     print(
         f"payload: {len(request_bytes)} request bytes (~{tokens} tokens), "
-        f"{len(response_bytes)} response bytes"
+        f"{len(response_bytes)} response bytes; best of {args.rounds} alternating rounds"
     )
-    print(f"hermesllm: {ours_ops:10.0f} ops/s  (Chat→Anthropic request + Anthropic→Chat response)")
-    print(f"litellm:   {litellm['ops_per_second']:10.0f} ops/s  (litellm {litellm['version']})")
-    print(f"ratio:     {ours_ops / litellm['ops_per_second']:10.1f}x")
+    for label, key, note in (
+        ("hermesllm full", "full", "prepare_upstream_request: + normalisation, cache breakpoints"),
+        ("hermesllm translation", "translation", "parse + render + encode, like LiteLLM's"),
+        (f"litellm {version}", "litellm", "map_openai_params + transform_request/response"),
+    ):
+        ops = best[key]
+        print(f"{label:22s} {ops:8.0f} ops/s {ops / reference:5.1f}x  ({note})")
 
 
 if __name__ == "__main__":

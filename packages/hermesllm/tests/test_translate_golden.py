@@ -151,3 +151,20 @@ def test_every_pair_has_eight_scenarios(kind: str) -> None:
                 pairs[(source, target)] = pairs.get((source, target), 0) + 1
     assert len(pairs) == (10 if kind == "requests" else 12)
     assert min(pairs.values()) >= 8, pairs
+
+
+def _has_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_null(item) for item in value)
+    return False
+
+
+@pytest.mark.parametrize(("path", "upstream"), _cases("requests"))
+def test_translated_requests_never_send_null(path: Path, upstream: str) -> None:
+    data = json.loads(path.read_text())
+    if data["client"] != upstream:
+        assert not _has_null(data["expected"][upstream])

@@ -177,7 +177,7 @@ ALL_PROVIDERS = {
 }
 
 
-@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bodies, st.sampled_from(list(ClientApi)), st.sampled_from(list(UpstreamApi)))
 def test_random_json_raises_only_typed_errors(
     body: bytes, client: ClientApi, upstream: UpstreamApi
@@ -216,7 +216,7 @@ def mutated(draw: st.DrawFn, value: Any) -> Any:
     return copy
 
 
-@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_requests_raise_only_typed_errors(data: st.DataObject) -> None:
     case = data.draw(st.sampled_from(GOLDEN_REQUESTS))
@@ -229,7 +229,7 @@ def test_mutated_requests_raise_only_typed_errors(data: st.DataObject) -> None:
             )
 
 
-@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_responses_raise_only_typed_errors(data: st.DataObject) -> None:
     case = data.draw(st.sampled_from(GOLDEN_RESPONSES))

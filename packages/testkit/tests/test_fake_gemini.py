@@ -145,3 +145,15 @@ def test_rechunked_stream_is_byte_identical(fake: FakeUpstream, chunk_size: int)
     whole = generate(fake, Reply(text="same chunks ✓"), stream=True).body
     pieces = generate(fake, Reply(text="same chunks ✓", chunk_size=chunk_size), stream=True).body
     assert pieces == whole
+
+
+def test_stream_without_alt_sse_is_a_json_array(fake: FakeUpstream) -> None:
+    fake.reset()
+    fake.enqueue(Reply(text="array of chunks"))
+    response = post(f"{fake.url}/v1beta/models/{MODEL}:streamGenerateContent", BODY)
+    assert response.headers["content-type"] == "application/json"
+    chunks = response.json()
+    assert isinstance(chunks, list) and len(chunks) == 3
+    text = "".join(c["candidates"][0]["content"]["parts"][0]["text"] for c in chunks)
+    assert text == "array of chunks"
+    assert chunks[-1]["candidates"][0]["finishReason"] == "STOP"

@@ -128,11 +128,7 @@ async def test_client_disconnect_mid_stream_is_recorded(fake: FakeUpstream) -> N
     assert request.outcome is Outcome.CLIENT_DISCONNECTED
     assert request.client_disconnected
     assert request.disconnected_at is not None
-    for _ in range(200):
-        if fake.open_connections == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert fake.open_connections == 0
+    await fake.wait_for_open_connections(0)
 
 
 async def test_disconnect_during_first_byte_delay(fake: FakeUpstream) -> None:
@@ -166,6 +162,33 @@ async def test_chunked_request_body(fake: FakeUpstream, session: aiohttp.ClientS
         body = await response.json()
     assert fake.last_request.headers.get("transfer-encoding") == "chunked"
     assert body["choices"][0]["message"]["content"] == "chunked"
+
+
+async def test_pipelined_requests_answered_in_order(fake: FakeUpstream) -> None:
+    fake.enqueue(Reply(text="first", chunk_gap=0.01), Reply(text="second"))
+    payload = b'{"model": "m", "messages": []}'
+    one = b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: %d\r\n\r\n%b"
+    reader, writer = await asyncio.open_connection(fake.host, fake.port)
+    writer.write(one % (len(payload), payload) * 2)
+    await writer.drain()
+    await fake.wait_for_requests(2)
+    raw = b""
+    while raw.count(b'"system_fingerprint":"fp_fake"}') < 2:
+        raw += await reader.read(65536)
+    writer.close()
+    assert raw.index(b'"content":"first"') < raw.index(b'"content":"second"')
+
+
+async def test_large_body_with_expect_continue(fake: FakeUpstream) -> None:
+    big = "x" * (3 << 20)
+    body = {"model": "m", "messages": [{"role": "user", "content": big}]}
+    async with aiohttp.ClientSession() as client:
+        url = fake.url + "/v1/chat/completions"
+        async with client.post(url, json=body, expect100=True) as response:
+            assert response.status == 200
+            await response.read()
+    assert fake.last_request.headers["expect"] == "100-continue"
+    assert fake.last_request.json == body
 
 
 async def test_first_byte_delay_and_gaps_still_deliver(

@@ -17,17 +17,20 @@ from hypercorn.config import Config as HypercornConfig
 from plano_testkit.fake_upstream import FakeUpstream
 
 T = TypeVar("T")
+# Hypercorn keeps a connection's tasks until its keep-alive timer ends even when the client
+# closed it while idle; a short timer lets the leak checks see the final task count quickly.
+KEEP_ALIVE_SECONDS = 2
 
 
 class RunningGateway:
     """A gateway served by Hypercorn on a free port in a background thread."""
 
-    def __init__(self, config_path: Path, environ: Mapping[str, str]) -> None:
+    def __init__(self, config_path: Path, environ: Mapping[str, str], **app_options: Any) -> None:
         from llm_gateway.app import GatewayApp
         from plano_common.config import load_config
 
         config = load_config(config_path, environ=environ)
-        self.app = GatewayApp(config, environ=environ)
+        self.app = GatewayApp(config, environ=environ, **app_options)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         listener.listen(512)
@@ -51,7 +54,7 @@ class RunningGateway:
         config.bind = [f"fd://{self._fd}"]
         config.accesslog = None
         config.errorlog = None
-        config.keep_alive_timeout = 75
+        config.keep_alive_timeout = KEEP_ALIVE_SECONDS
         config.graceful_timeout = 1
 
         async def main() -> None:
@@ -103,13 +106,15 @@ def start_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayF
     """Start gateways from config text; they stop at the end of the module."""
     started: list[RunningGateway] = []
 
-    def start(config_text: str, environ: Mapping[str, str] | None = None) -> RunningGateway:
+    def start(
+        config_text: str, environ: Mapping[str, str] | None = None, **app_options: Any
+    ) -> RunningGateway:
         folder = tmp_path_factory.mktemp("gateway")
         path = folder / "config.yaml"
         path.write_text(config_text, encoding="utf-8")
         env = {"PLANO_LLM_RETRY_BASE_SECONDS": "0.01", "PLANO_LLM_RETRY_MAX_SECONDS": "0.05"}
         env.update(environ or {})
-        gateway = RunningGateway(path, env)
+        gateway = RunningGateway(path, env, **app_options)
         started.append(gateway)
         return gateway
 

@@ -106,7 +106,12 @@ def assert_no_client_key(fake: FakeUpstream) -> None:
 
 @pytest.mark.parametrize(("model", "path", "header", "value"), UPSTREAMS)
 def test_gw_chat_plain(
-    client: openai.OpenAI, fake_upstream: FakeUpstream, model: str, path: str, header: str, value: str
+    client: openai.OpenAI,
+    fake_upstream: FakeUpstream,
+    model: str,
+    path: str,
+    header: str,
+    value: str,
 ) -> None:
     fake_upstream.enqueue(Reply(text="Hello from upstream"))
     completion = client.chat.completions.create(
@@ -123,7 +128,12 @@ def test_gw_chat_plain(
 
 @pytest.mark.parametrize(("model", "path", "header", "value"), UPSTREAMS)
 def test_gw_chat_stream(
-    client: openai.OpenAI, fake_upstream: FakeUpstream, model: str, path: str, header: str, value: str
+    client: openai.OpenAI,
+    fake_upstream: FakeUpstream,
+    model: str,
+    path: str,
+    header: str,
+    value: str,
 ) -> None:
     fake_upstream.enqueue(Reply(text="one two three four"))
     stream = client.chat.completions.create(
@@ -204,7 +214,9 @@ def test_gw_chat_translated_bodies(client: openai.OpenAI, fake_upstream: FakeUps
     assert anthropic_body["model"] == "claude-sonnet-4-20250514"
     assert "Be terse." in json.dumps(anthropic_body["system"])
     assert anthropic_body["max_tokens"] > 0
-    client.chat.completions.create(model="anthropic.claude-3-haiku-20240307-v1:0", messages=messages)
+    client.chat.completions.create(
+        model="anthropic.claude-3-haiku-20240307-v1:0", messages=messages
+    )
     bedrock_body = fake_upstream.last_request.json
     assert bedrock_body["messages"][0]["content"][0]["text"] == "hi"
     assert "model" not in bedrock_body or bedrock_body["model"]
@@ -237,15 +249,15 @@ def test_gw_chat_bedrock_sigv4(client: openai.OpenAI, fake_upstream: FakeUpstrea
         seen = fake_upstream.last_request
         suffix = "converse-stream" if stream else "converse"
         assert seen.raw_path.endswith(suffix)
-        assert seen.headers["authorization"].startswith(
-            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
-        )
+        assert seen.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
         assert "/eu-west-1/bedrock/aws4_request" in seen.headers["authorization"]
         assert seen.headers["x-amz-security-token"] == "session-token"
     assert_no_client_key(fake_upstream)
 
 
-def test_gw_chat_hint_header_and_default(client: openai.OpenAI, fake_upstream: FakeUpstream) -> None:
+def test_gw_chat_hint_header_and_default(
+    client: openai.OpenAI, fake_upstream: FakeUpstream
+) -> None:
     fake_upstream.enqueue(Reply(text="via hint"))
     completion = client.chat.completions.create(
         model="whatever-the-client-says",

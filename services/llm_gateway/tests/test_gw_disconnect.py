@@ -76,7 +76,11 @@ def test_gw_disconnect_mid_stream_closes_the_upstream_within_a_second(
 
     async def run() -> float:
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
-        body = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "x"}]}
+        body = {
+            "model": "gpt-4o-mini",
+            "stream": True,
+            "messages": [{"role": "user", "content": "x"}],
+        }
         writer.write(raw_request("/v1/chat/completions", body))
         await reader.readuntil(b"\r\n\r\n")
         received = b""
@@ -156,7 +160,7 @@ def test_gw_a_thousand_mixed_requests_with_disconnects_leak_nothing(
         fake_upstream.default_reply = Reply(text="ok fine")
     assert outcomes["complete"] > 300 and outcomes["cut"] > 300
     assert gateway.wait_metric("llm_gateway_in_flight_requests", None, 0, timeout=10) == 0
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         pending = [r for r in fake_upstream.requests if not r.is_done]
         tasks = gateway.call(_task_count())

@@ -125,10 +125,12 @@ def test_gw_route_timeout_is_504(
     assert info.value.status_code == 504
     words = " ".join(f"w{i}" for i in range(100))
     fake_upstream.enqueue(Reply(text=words, chunk_gap=0.05))
-    with pytest.raises(anthropic.APIStatusError, match="timed out"):
-        with an.messages.stream(model="gpt-4o-mini", max_tokens=500, messages=MESSAGES) as stream:
-            for _ in stream.text_stream:
-                pass
+    with (
+        pytest.raises(anthropic.APIStatusError, match="timed out"),
+        an.messages.stream(model="gpt-4o-mini", max_tokens=500, messages=MESSAGES) as stream,
+    ):
+        for _ in stream.text_stream:
+            pass
 
 
 def test_gw_connection_refused_is_502(oa: openai.OpenAI, an: anthropic.Anthropic) -> None:
@@ -197,21 +199,27 @@ def test_gw_stream_cut_by_upstream_ends_with_an_error_event(
     fake_upstream.enqueue(Reply(text=words, cut_after_events=5))
     received = ""
     with pytest.raises(openai.APIError):
-        for chunk in oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
+        for chunk in oa.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        ):
             received += "".join(c.delta.content or "" for c in chunk.choices)
     assert received.startswith("w0")
     fake_upstream.enqueue(Reply(text=words, cut_after_events=5))
-    with pytest.raises(anthropic.APIStatusError):
-        with an.messages.stream(model="gpt-4o-mini", max_tokens=50, messages=MESSAGES) as stream:
-            for _ in stream.text_stream:
-                pass
+    with (
+        pytest.raises(anthropic.APIStatusError),
+        an.messages.stream(model="gpt-4o-mini", max_tokens=50, messages=MESSAGES) as stream,
+    ):
+        for _ in stream.text_stream:
+            pass
     fake_upstream.enqueue(Reply(text=words, error_after_events=4, error_message="overloaded now"))
-    with pytest.raises(anthropic.APIStatusError, match="overloaded now"):
-        with an.messages.stream(
+    with (
+        pytest.raises(anthropic.APIStatusError, match="overloaded now"),
+        an.messages.stream(
             model="claude-sonnet-4-20250514", max_tokens=50, messages=MESSAGES
-        ) as stream:
-            for _ in stream.text_stream:
-                pass
+        ) as stream,
+    ):
+        for _ in stream.text_stream:
+            pass
 
 
 def test_gw_oversized_body_is_413(fake_upstream: FakeUpstream, start_gateway: Any) -> None:

@@ -174,7 +174,12 @@ def test_gw_messages_tool_result_roundtrip_to_openai(
             {
                 "role": "assistant",
                 "content": [
-                    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Rome"}}
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_1",
+                        "name": "get_weather",
+                        "input": {"city": "Rome"},
+                    }
                 ],
             },
             {

@@ -33,6 +33,7 @@ DEFAULT_MAX_BUFFER = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _CR = b"\r"
 _LF = b"\n"
+_BLANK = b"\n\n"
 _COLON = 0x3A
 _SPACE = 0x20
 
@@ -61,6 +62,7 @@ class SseParser:
         "_event",
         "_last_id",
         "_max_buffer",
+        "_ready",
         "_retry",
         "_skip_lf",
         "_started",
@@ -82,6 +84,7 @@ class SseParser:
         self._event: bytes | None = None
         self._retry: int | None = None
         self._last_id: str | None = None
+        self._ready = False
         self.retry: int | None = None
         """The reconnection time (ms) from the most recent valid `retry:` line."""
 
@@ -92,20 +95,25 @@ class SseParser:
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
         """Consume one network chunk; return the events it completed (possibly none)."""
+        events: list[SseEvent] = []
+        if self._ready and chunk.endswith(_BLANK) and chunk.find(_CR) < 0:
+            self._blocks(chunk, events)
+            return events
         if not chunk:
-            return []
+            return events
         if self._skip_lf:
             self._skip_lf = False
             if chunk[0] == 0x0A:
                 chunk = chunk[1:]
                 if not chunk:
-                    return []
-        if self._started and _LF not in chunk and _CR not in chunk:
+                    return events
+        if self._started and chunk.find(_LF) < 0 and chunk.find(_CR) < 0:
             self._tail.append(chunk)
             self._tail_size += len(chunk)
+            self._ready = False
             if self._tail_size + self._data_size > self._max_buffer:
                 self._check_bound()
-            return []
+            return events
         if self._tail:
             self._tail.append(chunk)
             buf = b"".join(self._tail)
@@ -115,23 +123,18 @@ class SseParser:
             if len(buf) < 3 and _BOM.startswith(buf):
                 self._tail = [buf]
                 self._tail_size = len(buf)
-                return []
+                return events
             self._started = True
             if buf.startswith(_BOM):
                 buf = buf[3:]
-        if _CR in buf:
+        if buf.find(_CR) >= 0:
             if buf[-1] == 0x0D:
                 self._skip_lf = True
             buf = buf.replace(b"\r\n", _LF).replace(_CR, _LF)
-        lines = buf.split(_LF)
-        last = lines.pop()
-        self._tail = [last] if last else []
-        self._tail_size = len(last)
-        events: list[SseEvent] = []
-        if lines:
-            self._process(lines, events)
+        self._parse(buf, events)
         if self._tail_size + self._data_size > self._max_buffer:
             self._check_bound()
+        self._ready = not (self._tail or self._skip_lf or self._open())
         return events
 
     def close(self) -> list[SseEvent]:
@@ -159,7 +162,12 @@ class SseParser:
                 f"({held} bytes held without a complete event)"
             )
 
+    def _open(self) -> bool:
+        """Whether an event block has begun (a field was seen since the last blank line)."""
+        return bool(self._data) or self._event is not None or self._retry is not None
+
     def _reset(self) -> None:
+        self._ready = False
         self._tail = []
         self._tail_size = 0
         self._skip_lf = False
@@ -167,6 +175,81 @@ class SseParser:
         self._data_size = 0
         self._event = None
         self._retry = None
+
+    def _parse(self, buf: bytes, events: list[SseEvent]) -> None:
+        """Parse LF-terminated lines; the unterminated last line becomes the tail.
+
+        The line that completes an event begun in an earlier chunk goes line by line, the run
+        of complete event blocks after it goes through `_blocks`, and the lines of the event
+        still incomplete at the end go line by line again.
+        """
+        start = 0
+        if self._open():
+            end = 0 if buf[:1] == _LF else buf.find(_BLANK)
+            if end < 0:
+                self._process_lines(buf, events)
+                return
+            lines = buf[:end].split(_LF) if end else []
+            lines.append(b"")
+            self._process(lines, events)
+            start = end + 2 if end else 1
+        end = buf.rfind(_BLANK, start) + 2
+        if end > 1:
+            self._blocks(buf[start:end] if start or end < len(buf) else buf, events)
+            start = end
+        self._process_lines(buf[start:] if start else buf, events)
+
+    def _blocks(self, buf: bytes, events: list[SseEvent]) -> None:
+        """Dispatch complete event blocks: `buf` ends with a blank line and no event is open.
+
+        The common shapes, every block a single `data: ` line optionally preceded by one
+        `event: ` line, are recognised with a few whole-buffer string operations and decoded
+        in one pass; anything else goes line by line.
+        """
+        text = buf.decode("utf-8", "replace")
+        last_id = self._last_id
+        size = len(text) - 2
+        if text.startswith("data: "):
+            if text.find("\n") == size:
+                events.append(SseEvent(None, text[6:size], last_id))
+                return
+        elif text.startswith("event: "):
+            newline = text.find("\n")
+            if text.startswith("data: ", newline + 1) and text.find("\n", newline + 1) == size:
+                events.append(SseEvent(text[7:newline] or None, text[newline + 7 : size], last_id))
+                return
+        lines = text.split("\n")
+        lines.pop()
+        count = len(lines)
+        if text.startswith("event: "):
+            if count % 3 == 0:
+                names = lines[0::3]
+                values = lines[1::3]
+                if (
+                    not any(lines[2::3])
+                    and "\n".join(names).count("\nevent: ") == len(names) - 1
+                    and _all_data("\n".join(values))
+                ):
+                    events += [
+                        SseEvent(name[7:] or None, value[6:], last_id)
+                        for name, value in zip(names, values, strict=True)
+                    ]
+                    return
+        elif text.startswith("data: ") and count % 2 == 0:
+            values = lines[0::2]
+            if not any(lines[1::2]) and _all_data("\n".join(values)):
+                events += [SseEvent(None, value[6:], last_id) for value in values]
+                return
+        self._process(buf.split(_LF)[:-1], events)
+
+    def _process_lines(self, buf: bytes, events: list[SseEvent]) -> None:
+        """Process the complete lines of `buf` and keep its unterminated last line as the tail."""
+        newline = buf.rfind(_LF)
+        if newline >= 0:
+            self._process(buf[:newline].split(_LF), events)
+            buf = buf[newline + 1 :]
+        self._tail = [buf] if buf else []
+        self._tail_size = len(buf)
 
     def _process(self, lines: list[bytes], events: list[SseEvent]) -> None:
         data = self._data
@@ -236,3 +319,8 @@ def encode_event(data: bytes | str, event: str | None = None) -> bytes:
     if "\n" in event or "\r" in event:
         raise ValueError(f"SSE event name contains a line break: {event!r}")
     return b"event: " + event.encode("utf-8") + b"\n" + body
+
+
+def _all_data(joined: str) -> bool:
+    """Whether every line of `joined` (lines joined with "\\n") starts with `data: `."""
+    return joined.startswith("data: ") and joined.count("\ndata: ") == joined.count("\n")

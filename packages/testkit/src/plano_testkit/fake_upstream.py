@@ -41,17 +41,18 @@ from plano_testkit.routing import Route, route
 from plano_testkit.wire.anthropic import AnthropicWire
 from plano_testkit.wire.base import Headers, WireFormat
 from plano_testkit.wire.bedrock import BedrockWire
-from plano_testkit.wire.common import Turn, WireApi, resolve_tool_calls
+from plano_testkit.wire.common import ResolvedToolCall, Turn, WireApi, resolve_tool_calls
 from plano_testkit.wire.gemini import GeminiWire
 from plano_testkit.wire.openai_chat import OpenAIChatWire, openai_error_body
 from plano_testkit.wire.openai_responses import OpenAIResponsesWire
 
+GEMINI_WIRE = GeminiWire()
 WIRES: dict[WireApi, WireFormat] = {
     WireApi.CHAT: OpenAIChatWire(),
     WireApi.RESPONSES: OpenAIResponsesWire(),
     WireApi.MESSAGES: AnthropicWire(),
     WireApi.BEDROCK: BedrockWire(),
-    WireApi.GEMINI: GeminiWire(),
+    WireApi.GEMINI: GEMINI_WIRE,
 }
 REQUEST_ID_HEADERS = {
     WireApi.CHAT: "x-request-id",
@@ -126,6 +127,14 @@ class FakeUpstream:
             await asyncio.sleep(0.005)
         return list(self.requests)
 
+    async def wait_for_open_connections(self, count: int = 0, within: float = 5.0) -> None:
+        """Wait up to `within` seconds until exactly `count` connections are open."""
+        deadline = time.monotonic() + within
+        while self.open_connections != count:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{self.open_connections} connections open, expected {count}")
+            await asyncio.sleep(0.005)
+
     def wait_for_requests_sync(self, count: int = 1, within: float = 5.0) -> list[RecordedRequest]:
         """Blocking `wait_for_requests`, for a fake running in a background thread."""
         deadline = time.monotonic() + within
@@ -148,8 +157,7 @@ class FakeUpstream:
         if self._server is None:
             return
         self._server.close()
-        for protocol in list(self._protocols):
-            protocol.close()
+        await asyncio.gather(*(protocol.abort() for protocol in list(self._protocols)))
         await self._server.wait_closed()
         self._server = None
 
@@ -311,12 +319,17 @@ class FakeUpstream:
             headers.append(("content-type", "application/json"))
             await _send_body(writer, record, reply, 200, headers, wire.json_body(turn))
             return
-        events = wire.stream_events(turn)
+        content_type = wire.stream_content_type
+        if matched.api is WireApi.GEMINI and record.query.get("alt") != "sse":
+            events = GEMINI_WIRE.array_events(turn)
+            content_type = "application/json"
+        else:
+            events = wire.stream_events(turn)
         if reply.error_after_events is not None:
             kept = events[: reply.error_after_events]
             message = reply.error_message or DEFAULT_ERROR_MESSAGE
             events = [*kept, wire.stream_error(turn, message, reply.error_type, len(kept))]
-        headers.extend([("content-type", wire.stream_content_type), ("cache-control", "no-cache")])
+        headers.extend([("content-type", content_type), ("cache-control", "no-cache")])
         await writer.start(200, headers)
         await _send_pieces(writer, record, reply, events)
 
@@ -371,7 +384,7 @@ def _turn(wire: WireFormat, reply: Reply, record: RecordedRequest) -> Turn:
 
 
 def _estimated_usage(
-    body: bytes, text: str, thinking: str | None, tool_calls: Iterable[Any]
+    body: bytes, text: str, thinking: str | None, tool_calls: Iterable[ResolvedToolCall]
 ) -> Usage:
     """A deterministic usage estimate: about four bytes per token."""
     reasoning = len(thinking or "") // 4

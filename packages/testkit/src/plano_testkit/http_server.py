@@ -62,7 +62,6 @@ class ConnectionState:
 
     opened_at: float
     closed_at: float | None = None
-    requests_served: int = 0
     on_close: list[Callable[[float], None]] = field(default_factory=list)
 
 
@@ -71,16 +70,8 @@ class ResponseWriter:
 
     def __init__(self, protocol: HttpProtocol, request: HttpRequest) -> None:
         self._protocol = protocol
-        self._request = request
         self._chunked = False
-        self._head_sent = False
-        self._finished = False
         self.keep_alive = _wants_keep_alive(request)
-
-    @property
-    def head_sent(self) -> bool:
-        """True once the status line and headers are written."""
-        return self._head_sent
 
     @property
     def connection(self) -> ConnectionState:
@@ -104,7 +95,6 @@ class ResponseWriter:
             lines.append(f"content-length: {content_length}")
         if not self.keep_alive:
             lines.append("connection: close")
-        self._head_sent = True
         await self._send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 
     async def write(self, data: bytes) -> None:
@@ -119,7 +109,6 @@ class ResponseWriter:
         """End the body properly (the terminating chunk when chunked)."""
         if self._chunked:
             await self._send(b"0\r\n\r\n")
-        self._finished = True
         if not self.keep_alive:
             self._protocol.close()
 
@@ -165,7 +154,7 @@ class HttpProtocol(asyncio.Protocol):
         self._task: asyncio.Task[None] | None = None
         self._can_write = asyncio.Event()
         self._can_write.set()
-        self._reading_paused = False
+        self._head: _Head | None = None
         self.closed = False
         self.state = ConnectionState(opened_at=time.monotonic())
 
@@ -182,10 +171,6 @@ class HttpProtocol(asyncio.Protocol):
         except ValueError as error:
             self._reject(str(error))
             return
-        if len(self._buffer) > MAX_HEAD_BYTES * 16 and not self._reading_paused:
-            assert self._transport is not None
-            self._transport.pause_reading()
-            self._reading_paused = True
         if self._pending and self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._serve())
 
@@ -230,6 +215,14 @@ class HttpProtocol(asyncio.Protocol):
         if self._transport is not None and not self._transport.is_closing():
             self._transport.close()
 
+    async def abort(self) -> None:
+        """Drop the connection at once and wait for its handler to end."""
+        task = self._task
+        if self._transport is not None:
+            self._transport.abort()
+        if task is not None:
+            await asyncio.wait([task], timeout=1.0)
+
     # internals
 
     async def _serve(self) -> None:
@@ -239,14 +232,9 @@ class HttpProtocol(asyncio.Protocol):
                 writer = ResponseWriter(self, request)
                 with contextlib.suppress(ClientDisconnectedError):
                     await self._handler(request, writer)
-                self.state.requests_served += 1
                 if not writer.keep_alive:
                     self.close()
                     return
-                if self._reading_paused and self._transport is not None and not self.closed:
-                    self._transport.resume_reading()
-                    self._reading_paused = False
-                    self._parse_requests()
         finally:
             self._task = None
 
@@ -258,47 +246,34 @@ class HttpProtocol(asyncio.Protocol):
             self._pending.append(request)
 
     def _parse_one(self) -> HttpRequest | None:
+        if self._head is None:
+            self._head = _parse_head(self._buffer)
+            if self._head is None:
+                return None
+            if self._head.headers.get("expect", "").lower() == "100-continue":
+                self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        head = self._head
         buffer = self._buffer
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(buffer) > MAX_HEAD_BYTES:
-                raise ValueError("request head too large")
-            return None
-        head = bytes(buffer[:end]).decode("latin-1")
-        request_line, _, header_block = head.partition("\r\n")
-        parts = request_line.split(" ")
-        if len(parts) != 3:
-            raise ValueError("malformed request line")
-        method, target, version = parts
-        headers: dict[str, str] = {}
-        for line in header_block.split("\r\n") if header_block else ():
-            name, sep, value = line.partition(":")
-            if not sep:
-                raise ValueError("malformed header line")
-            key = name.strip().lower()
-            value = value.strip()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        body_start = end + 4
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            parsed = _parse_chunked(buffer, body_start)
+        if head.chunked:
+            parsed = _parse_chunked(buffer, head.body_start)
             if parsed is None:
                 return None
             body, consumed = parsed
         else:
-            length = int(headers.get("content-length", "0") or "0")
-            if len(buffer) < body_start + length:
+            consumed = head.body_start + head.content_length
+            if len(buffer) < consumed:
                 return None
-            body = bytes(buffer[body_start : body_start + length])
-            consumed = body_start + length
+            body = bytes(buffer[head.body_start : consumed])
         del buffer[:consumed]
-        raw_path, _, query = target.partition("?")
+        self._head = None
+        raw_path, _, query = head.target.partition("?")
         return HttpRequest(
-            method=method.upper(),
+            method=head.method,
             raw_path=raw_path,
             path=unquote(raw_path),
             query_string=query,
-            version=version,
-            headers=headers,
+            version=head.version,
+            headers=head.headers,
             body=body,
         )
 
@@ -309,6 +284,47 @@ class HttpProtocol(asyncio.Protocol):
         )
         self.write(head.encode("latin-1") + body)
         self.close()
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A parsed request line and headers, kept while the body is still arriving."""
+
+    method: str
+    target: str
+    version: str
+    headers: dict[str, str]
+    body_start: int
+    chunked: bool
+    content_length: int
+
+
+def _parse_head(buffer: bytearray) -> _Head | None:
+    """Parse the request head at the start of the buffer (None until it is complete)."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buffer) > MAX_HEAD_BYTES:
+            raise ValueError("request head too large")
+        return None
+    request_line, _, header_block = bytes(buffer[:end]).decode("latin-1").partition("\r\n")
+    parts = request_line.split(" ")
+    if len(parts) != 3:
+        raise ValueError("malformed request line")
+    method, target, version = parts
+    headers: dict[str, str] = {}
+    for line in header_block.split("\r\n") if header_block else ():
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ValueError("malformed header line")
+        key = name.strip().lower()
+        value = value.strip()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+    try:
+        length = 0 if chunked else int(headers.get("content-length", "0") or "0")
+    except ValueError:
+        raise ValueError("malformed content-length") from None
+    return _Head(method.upper(), target, version, headers, end + 4, chunked, length)
 
 
 def _parse_chunked(buffer: bytearray, start: int) -> tuple[bytes, int] | None:

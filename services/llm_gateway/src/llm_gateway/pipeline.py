@@ -156,6 +156,7 @@ class Pipeline:
         upstream_headers = build_upstream_headers(
             route.auth, upstream, headers, target, upstream_body
         )
+        upstream_headers[REQUEST_ID_HEADER] = record.request_id
         self.observer.propagate(headers, upstream_headers, record)
         attempts = Attempts()
         record.upstream_started = time.perf_counter()

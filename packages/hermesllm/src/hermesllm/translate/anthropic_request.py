@@ -120,7 +120,6 @@ def messages_to_conversation(request: an.MessagesRequest, model: str) -> Convers
         stop=list(request.stop_sequences or ()),
         user=request.metadata.user_id if request.metadata else None,
         stream=bool(request.stream),
-        include_usage=True,
     )
     _read_tools(conversation, request.tools or [])
     _read_tool_choice(conversation, request.tool_choice)
@@ -173,7 +172,7 @@ def conversation_to_messages(conversation: Conversation) -> JsonObject:
     """Render the neutral form as a Messages request object."""
     messages: list[JsonObject] = []
     for index, turn in enumerate(conversation.turns):
-        content = _render_blocks(turn.blocks, f"turn {index + 1}")
+        content = _render_blocks(turn.blocks, index + 1)
         if content:
             messages.append({"role": turn.role, "content": content})
     budget, max_tokens = claude_thinking(
@@ -243,7 +242,7 @@ def _media_block(media: Media) -> JsonObject:
     return block
 
 
-def _render_blocks(blocks: list[Block], where: str) -> list[JsonObject]:
+def _render_blocks(blocks: list[Block], turn: int) -> list[JsonObject]:
     results: list[JsonObject] = []
     others: list[JsonObject] = []
     for block in blocks:
@@ -258,7 +257,7 @@ def _render_blocks(blocks: list[Block], where: str) -> list[JsonObject]:
                     "type": "tool_use",
                     "id": block.id,
                     "name": block.name,
-                    "input": call_input(block, where),
+                    "input": call_input(block, turn),
                 }
             )
         elif isinstance(block, ToolResult):

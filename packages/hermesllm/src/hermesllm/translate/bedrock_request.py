@@ -24,7 +24,7 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
     messages: list[JsonObject] = []
     has_tool_blocks = False
     for index, turn in enumerate(conversation.turns):
-        content = _render_blocks(turn.blocks, f"turn {index + 1}")
+        content = _render_blocks(turn.blocks, index + 1)
         has_tool_blocks = has_tool_blocks or any(
             "toolUse" in block or "toolResult" in block for block in content
         )
@@ -81,10 +81,10 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
     return body
 
 
-def _media(media: Media, where: str) -> JsonObject:
+def _media(media: Media, turn: int) -> JsonObject:
     if media.url:
         raise UnsupportedConversionError(
-            f"{where}: Bedrock needs {media.kind}s inline as base64 data URLs; "
+            f"turn {turn}: Bedrock needs {media.kind}s inline as base64 data URLs; "
             f"an http(s) URL ({media.url[:80]}) cannot be sent to Bedrock"
         )
     source = {"bytes": media.data}
@@ -96,7 +96,7 @@ def _media(media: Media, where: str) -> JsonObject:
     }
 
 
-def _render_blocks(blocks: list[Block], where: str) -> list[JsonObject]:
+def _render_blocks(blocks: list[Block], turn: int) -> list[JsonObject]:
     results: list[JsonObject] = []
     others: list[JsonObject] = []
     for block in blocks:
@@ -104,16 +104,16 @@ def _render_blocks(blocks: list[Block], where: str) -> list[JsonObject]:
             if block.text:
                 others.append({"text": block.text})
         elif isinstance(block, Media):
-            others.append(_media(block, where))
+            others.append(_media(block, turn))
         elif isinstance(block, ToolCall):
             tool_use = {
                 "toolUseId": block.id,
                 "name": block.name,
-                "input": call_input(block, where),
+                "input": call_input(block, turn),
             }
             others.append({"toolUse": tool_use})
         elif isinstance(block, ToolResult):
-            results.append(_tool_result(block, where))
+            results.append(_tool_result(block, turn))
         elif block.redacted:
             others.append({"reasoningContent": {"redactedContent": block.redacted}})
         elif block.signature:
@@ -122,9 +122,9 @@ def _render_blocks(blocks: list[Block], where: str) -> list[JsonObject]:
     return results + others if results else others
 
 
-def _tool_result(result: ToolResult, where: str) -> JsonObject:
+def _tool_result(result: ToolResult, turn: int) -> JsonObject:
     content = [
-        {"text": part.text} if isinstance(part, Text) else _media(part, where)
+        {"text": part.text} if isinstance(part, Text) else _media(part, turn)
         for part in result.content
         if not isinstance(part, Text) or part.text
     ]

@@ -43,7 +43,7 @@ def _content_text(content: chat.Content | None) -> str:
     return "".join(part.text for part in content if isinstance(part, chat.TextPart))
 
 
-def _content_blocks(content: chat.Content, where: str) -> list[Text | Media]:
+def _content_blocks(content: chat.Content, index: int) -> list[Text | Media]:
     if isinstance(content, str):
         return [Text(content)]
     blocks: list[Text | Media] = []
@@ -55,7 +55,7 @@ def _content_blocks(content: chat.Content, where: str) -> list[Text | Media]:
         elif isinstance(part, chat.FilePart):
             if part.file.file_data is None:
                 raise UnsupportedConversionError(
-                    f"{where}: a file referenced by file_id can only be sent to OpenAI"
+                    f"messages[{index}]: a file referenced by file_id can only be sent to OpenAI"
                 )
             file_data = part.file.file_data
             if not file_data.startswith("data:"):
@@ -65,7 +65,7 @@ def _content_blocks(content: chat.Content, where: str) -> list[Text | Media]:
             blocks.append(Text(part.refusal))
         else:
             raise UnsupportedConversionError(
-                f"{where}: audio input can only be sent to an OpenAI chat upstream"
+                f"messages[{index}]: audio input can only be sent to an OpenAI chat upstream"
             )
     return blocks
 
@@ -77,24 +77,28 @@ def _stop_list(stop: str | list[str] | None) -> list[str]:
 
 
 def chat_to_conversation(request: chat.ChatRequest, model: str) -> Conversation:
-    """Parse a Chat request into the neutral form."""
+    """Parse a Chat request into the neutral form (only for a non-Chat upstream)."""
+    if request.n is not None and request.n > 1:
+        raise UnsupportedConversionError(
+            "n > 1 (several choices per request) is only supported by OpenAI chat upstreams"
+        )
     system: list[Text] = []
     turns: list[Turn] = []
     for index, message in enumerate(request.messages):
-        where = f"messages[{index}]"
-        if isinstance(message, chat.SystemMessage | chat.DeveloperMessage):
-            system.append(Text(_content_text(message.content)))
-        elif isinstance(message, chat.UserMessage):
-            for block in _content_blocks(message.content, where):
+        if isinstance(message, chat.UserMessage):
+            for block in _content_blocks(message.content, index):
                 append_block(turns, "user", block)
         elif isinstance(message, chat.AssistantMessage):
             _add_assistant(turns, message)
         elif isinstance(message, chat.ToolMessage):
-            result = ToolResult(message.tool_call_id, _content_blocks(message.content, where))
+            result = ToolResult(message.tool_call_id, _content_blocks(message.content, index))
             append_block(turns, "user", result)
+        elif isinstance(message, (chat.SystemMessage, chat.DeveloperMessage)):
+            system.append(Text(_content_text(message.content)))
         else:
             raise UnsupportedConversionError(
-                f"{where}: legacy role 'function' messages cannot be translated; use tool messages"
+                f"messages[{index}]: legacy role 'function' messages cannot be translated; "
+                "use tool messages"
             )
     conversation = Conversation(
         model=model,
@@ -109,7 +113,6 @@ def chat_to_conversation(request: chat.ChatRequest, model: str) -> Conversation:
         user=request.user,
         metadata=request.metadata,
         stream=bool(request.stream),
-        include_usage=bool(request.stream_options and request.stream_options.include_usage),
         web_search=request.web_search_options,
     )
     if request.tools:
@@ -160,7 +163,10 @@ def _set_output_format(conversation: Conversation, fmt: chat.ResponseFormat | No
 
 
 def conversation_to_chat(conversation: Conversation) -> JsonObject:
-    """Render the neutral form as a Chat request object."""
+    """Render the neutral form as a Chat request object.
+
+    A streaming request always asks for a final usage chunk: the gateway needs the counts.
+    """
     messages: list[JsonObject] = []
     if conversation.system:
         system_text = "\n\n".join(text.text for text in conversation.system)

@@ -107,7 +107,6 @@ class Conversation(msgspec.Struct):
     user: str | None = None
     metadata: dict[str, str] | None = None
     stream: bool = False
-    include_usage: bool = False
     web_search: JsonObject | None = None
 
 
@@ -126,7 +125,7 @@ def call_arguments(call: ToolCall) -> str:
     return msgspec.json.encode(call.input if call.input is not None else {}).decode()
 
 
-def call_input(call: ToolCall, where: str) -> Any:
+def call_input(call: ToolCall, turn: int) -> Any:
     """A tool call's arguments as a JSON value; invalid JSON text raises RequestParseError."""
     if call.arguments is None:
         return call.input if call.input is not None else {}
@@ -136,7 +135,7 @@ def call_input(call: ToolCall, where: str) -> Any:
         return msgspec.json.decode(call.arguments)
     except msgspec.DecodeError:
         raise RequestParseError(
-            f"{where}: the arguments of tool call {call.id!r} are not valid JSON"
+            f"turn {turn}: the arguments of tool call {call.id!r} are not valid JSON"
         ) from None
 
 

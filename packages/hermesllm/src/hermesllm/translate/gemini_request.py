@@ -21,7 +21,7 @@ def conversation_to_gemini(conversation: Conversation) -> JsonObject:
     call_names: dict[str, str] = {}
     contents: list[JsonObject] = []
     for index, turn in enumerate(conversation.turns):
-        parts = _render_blocks(turn.blocks, call_names, f"turn {index + 1}")
+        parts = _render_blocks(turn.blocks, call_names, index + 1)
         if parts:
             role = "user" if turn.role == "user" else "model"
             contents.append({"role": role, "parts": parts})
@@ -85,7 +85,7 @@ def _media(media: Media) -> JsonObject:
     return {"inlineData": {"mimeType": media.media_type, "data": media.data}}
 
 
-def _render_blocks(blocks: list[Block], call_names: dict[str, str], where: str) -> list[JsonObject]:
+def _render_blocks(blocks: list[Block], call_names: dict[str, str], turn: int) -> list[JsonObject]:
     parts: list[JsonObject] = []
     for block in blocks:
         if isinstance(block, Text):
@@ -95,17 +95,17 @@ def _render_blocks(blocks: list[Block], call_names: dict[str, str], where: str) 
             parts.append(_media(block))
         elif isinstance(block, ToolCall):
             call_names[block.id] = block.name
-            parts.append({"functionCall": {"name": block.name, "args": call_input(block, where)}})
+            parts.append({"functionCall": {"name": block.name, "args": call_input(block, turn)}})
         elif isinstance(block, ToolResult):
-            parts.extend(_tool_result(block, call_names, where))
+            parts.extend(_tool_result(block, call_names, turn))
     return parts
 
 
-def _tool_result(result: ToolResult, call_names: dict[str, str], where: str) -> list[JsonObject]:
+def _tool_result(result: ToolResult, call_names: dict[str, str], turn: int) -> list[JsonObject]:
     name = call_names.get(result.call_id)
     if name is None:
         raise UnsupportedConversionError(
-            f"{where}: Gemini needs the function name of each tool result, but no earlier "
+            f"turn {turn}: Gemini needs the function name of each tool result, but no earlier "
             f"tool call has id {result.call_id!r}"
         )
     text = "".join(part.text for part in result.content if isinstance(part, Text))

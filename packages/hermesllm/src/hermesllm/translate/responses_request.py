@@ -124,7 +124,6 @@ def responses_to_conversation(request: rs.ResponsesRequest, model: str) -> Conve
         user=request.user,
         metadata=request.metadata,
         stream=bool(request.stream),
-        include_usage=True,
     )
     for position, tool in enumerate(request.tools or ()):
         _add_tool(conversation, tool, f"tools[{position}]")

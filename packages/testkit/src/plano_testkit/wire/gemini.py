@@ -69,6 +69,23 @@ def _parts(turn: Turn) -> list[dict[str, Any]]:
     return parts
 
 
+def _stream_chunks(turn: Turn) -> list[dict[str, Any]]:
+    chunks = [
+        _chunk(turn, [{"text": piece, "thought": True}], False) for piece in turn.thinking_deltas
+    ]
+    if _has_text(turn):
+        chunks.extend(_chunk(turn, [{"text": piece}], False) for piece in turn.text_deltas)
+    chunks.extend(
+        _chunk(turn, [{"functionCall": {"name": call.name, "args": call.arguments}}], False)
+        for call in turn.tool_calls
+    )
+    if chunks:
+        chunks[-1] = _chunk(turn, chunks[-1]["candidates"][0]["content"]["parts"], True)
+    else:
+        chunks.append(_chunk(turn, [{"text": ""}], True))
+    return chunks
+
+
 def gemini_error(status: int, message: str, error_type: str | None) -> dict[str, Any]:
     """The Google API error envelope: {"error": {code, message, status}}."""
     kind = error_type or status_class_type(status, ERROR_STATUSES, "INTERNAL", "INVALID_ARGUMENT")
@@ -87,22 +104,13 @@ class GeminiWire:
         return dumps(_chunk(turn, _parts(turn), True))
 
     def stream_events(self, turn: Turn) -> list[bytes]:
-        chunks: list[dict[str, Any]] = []
-        chunks.extend(
-            _chunk(turn, [{"text": piece, "thought": True}], False)
-            for piece in turn.thinking_deltas
-        )
-        if _has_text(turn):
-            chunks.extend(_chunk(turn, [{"text": piece}], False) for piece in turn.text_deltas)
-        chunks.extend(
-            _chunk(turn, [{"functionCall": {"name": call.name, "args": call.arguments}}], False)
-            for call in turn.tool_calls
-        )
-        if chunks:
-            chunks[-1] = _chunk(turn, chunks[-1]["candidates"][0]["content"]["parts"], True)
-        else:
-            chunks.append(_chunk(turn, [{"text": ""}], True))
-        return [sse(chunk, newline=CRLF) for chunk in chunks]
+        return [sse(chunk, newline=CRLF) for chunk in _stream_chunks(turn)]
+
+    def array_events(self, turn: Turn) -> list[bytes]:
+        """`streamGenerateContent` without `alt=sse`: one JSON array, streamed element by
+        element."""
+        chunks = [dumps(chunk) for chunk in _stream_chunks(turn)]
+        return [b"[" + chunks[0], *(b",\r\n" + chunk for chunk in chunks[1:]), b"]"]
 
     def stream_error(
         self, turn: Turn, message: str, error_type: str | None, position: int
