@@ -220,7 +220,7 @@ def main() -> None:
     """Measure both implementations in alternating rounds and print ops/s and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0, help="length of each timed run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; best is kept")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; best is kept")
     args = parser.parse_args()
     request_bytes = json.dumps(chat_request()).encode()
     response_bytes = json.dumps(anthropic_response()).encode()

@@ -65,6 +65,7 @@ class _Connection(asyncio.Protocol):
         self.header_end = -1
         self.length: int | None = None
         self.chunked = False
+        self.closing = False
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -82,6 +83,7 @@ class _Connection(asyncio.Protocol):
         self.buffer.clear()
         self.header_end = -1
         self.first_delta = None
+        self.closing = False
         self.waiter = asyncio.get_running_loop().create_future()
         self.started = time.perf_counter()
         self.transport.write(payload)
@@ -105,6 +107,8 @@ class _Connection(asyncio.Protocol):
                     self.length = int(value)
                 elif lowered == "transfer-encoding" and "chunked" in value.lower():
                     self.chunked = True
+                elif lowered == "connection" and "close" in value.lower():
+                    self.closing = True
         if self.first_delta is None and self.marker and self.marker in data:
             self.first_delta = time.perf_counter() - self.started
         body = self.buffer[self.header_end :]
@@ -150,6 +154,9 @@ async def run_load(
                     _, conn = await loop.create_connection(lambda: _Connection(marker), host, port)
                     continue
                 result.samples.append(sample)
+                if conn.closing:
+                    conn.transport and conn.transport.close()  # type: ignore[func-returns-value]
+                    _, conn = await loop.create_connection(lambda: _Connection(marker), host, port)
         finally:
             if conn.transport is not None:
                 conn.transport.close()

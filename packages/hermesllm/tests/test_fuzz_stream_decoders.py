@@ -134,6 +134,45 @@ def test_sse_matches_the_reference_algorithm(data: bytes, cuts: list[int]) -> No
     assert feed_sse(SseParser(), split(data, cuts), 1 << 20) == reference_sse(data)
 
 
+line_text = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=12
+)
+sse_blocks = st.one_of(
+    line_text.map(lambda value: f"data: {value}\n\n"),
+    st.tuples(line_text, line_text).map(lambda pair: f"event: {pair[0]}\ndata: {pair[1]}\n\n"),
+    st.sampled_from(
+        [
+            ": keep-alive\n\n",
+            "id: 5\ndata: x\n\n",
+            "data:no-space\n\n",
+            "event: ping\n\n",
+            "data: a\ndata: b\n\n",
+            "event:e\ndata: y\n\n",
+            "retry: 10\n\n",
+            "\n",
+            "data: \n\n",
+            "event: \ndata: z\n\n",
+            "data: tail-without-blank-line",
+        ]
+    ),
+)
+
+
+@FUZZ
+@given(
+    blocks=st.lists(sse_blocks, max_size=12),
+    crlf=st.booleans(),
+    cuts=st.lists(st.integers(min_value=0), max_size=6),
+)
+def test_sse_block_runs_match_the_reference_algorithm(
+    blocks: list[str], crlf: bool, cuts: list[int]
+) -> None:
+    """Runs of the usual block shapes (parsed in bulk) mixed with every other kind of block."""
+    text = "".join(blocks)
+    data = (text.replace("\n", "\r\n") if crlf else text).encode()
+    assert feed_sse(SseParser(), split(data, cuts), 1 << 20) == reference_sse(data)
+
+
 def feed_frames(decoder: EventStreamDecoder, chunks: list[bytes], bound: int) -> list[Frame]:
     frames: list[Frame] = []
     try:

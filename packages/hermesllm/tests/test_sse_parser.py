@@ -231,8 +231,10 @@ def test_event_data_over_the_bound_raises() -> None:
 def test_pending_counts_held_bytes_and_complete_events_are_not_held() -> None:
     parser = SseParser(max_buffer=100)
     assert parser.feed(b"data: 12345\n") == []
-    assert parser.pending == 6
-    assert parser.feed(b"\ndata: ab") == [SseEvent(None, "12345")]
+    assert parser.pending == len(b"data: 12345\n")
+    assert parser.feed(b"id: 7\r\n") == []
+    assert parser.pending == len(b"data: 12345\nid: 7\n")
+    assert parser.feed(b"\ndata: ab") == [SseEvent(None, "12345", "7")]
     assert parser.pending == len(b"data: ab")
     big = b"data: " + b"y" * 500 + b"\n\n"
     parser = SseParser(max_buffer=100)
@@ -253,6 +255,15 @@ def test_one_byte_feeding_of_a_large_event_is_linear() -> None:
     for i in range(len(payload)):
         parser.feed(payload[i : i + 1])
     assert data_of(parser.feed(b"\n\n")) == ["q" * 200_000]
+
+
+def test_one_byte_feeding_of_a_many_line_event_is_linear() -> None:
+    parser = SseParser()
+    payload = b"data: ab\r\n" * 10_000
+    for i in range(len(payload)):
+        assert parser.feed(payload[i : i + 1]) == []
+    assert parser.pending == len(payload) - 10_000
+    assert data_of(parser.feed(b"\r\n")) == ["\n".join(["ab"] * 10_000)]
 
 
 def test_invalid_bound() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 
 import openai
 import pytest
+from llm_gateway.access_log import AccessLog
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from plano_testkit.fake_upstream import FakeUpstream
@@ -149,21 +151,22 @@ def test_gw_span_per_request_with_llm_attributes(
     assert attributes["llm.usage.output_tokens"] > 0
 
 
-def test_gw_access_log_line(web: Http, gateway: Any, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="llm_gateway.access"):
-        web.post(
-            "/v1/chat/completions",
-            json=BODY,
-            headers={"x-request-id": "log-me", "authorization": "Bearer sk-secret-client"},
-        )
-        gateway.wait_metric(
-            "llm_gateway_requests_total",
-            {"provider": "openai/gpt-4o-mini", "model": "gpt-4o-mini", "status": "200"},
-            -1,
-            timeout=0.2,
-        )
-    lines = [r.getMessage() for r in caplog.records if r.name == "llm_gateway.access"]
-    entries = [json.loads(line) for line in lines]
+def test_gw_access_log_line(fake_upstream: FakeUpstream, start_gateway: Any) -> None:
+    sink = io.StringIO()
+    logged = start_gateway(config(fake_upstream), access_log=AccessLog(sink))
+    web = Http(logged.port)
+    web.post(
+        "/v1/chat/completions",
+        json=BODY,
+        headers={"x-request-id": "log-me", "authorization": "Bearer sk-secret-client"},
+    )
+    web.post(
+        "/v1/chat/completions",
+        json={"model": "sk-ant-api03-abcdefghijklmnopqrstuvwxyz", "messages": []},
+        headers={"x-request-id": "leaky"},
+    )
+    logged.call(_flush(logged))
+    entries = [json.loads(line) for line in sink.getvalue().splitlines()]
     (entry,) = [e for e in entries if e["request_id"] == "log-me"]
     assert entry["status"] == 200
     assert entry["provider"] == "openai/gpt-4o-mini"
@@ -171,7 +174,19 @@ def test_gw_access_log_line(web: Http, gateway: Any, caplog: pytest.LogCaptureFi
     assert entry["attempts"] == 1
     assert entry["duration_ms"] >= entry["upstream_ms"] > 0
     assert entry["output_tokens"] > 0
-    assert "sk-secret-client" not in caplog.text
+    assert entry["ts"] > 0
+    (failed,) = [e for e in entries if e["request_id"] == "leaky"]
+    assert failed["status"] == 404
+    assert "abcdefghijklmnopqrstuvwxyz" not in sink.getvalue()
+    assert "sk-secret-client" not in sink.getvalue()
+
+
+async def _flush(gateway: Any) -> None:
+    for _ in range(100):
+        if gateway.metric("llm_gateway_in_flight_requests") == 0:
+            break
+        await asyncio.sleep(0.01)
+    gateway.app.access_log.flush()
 
 
 def test_gw_metrics_after_plain_and_streamed_requests(

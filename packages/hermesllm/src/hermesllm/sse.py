@@ -10,13 +10,18 @@
 - an event is dispatched on a blank line, and only if it had at least one `data` line;
 - a UTF-8 byte order mark at the very start of the stream is skipped.
 
-Bytes are decoded only once a line is complete, so a multi-byte UTF-8 character split across
+The parser holds the bytes of the event being assembled until its blank line arrives, then
+decodes the complete blocks of a chunk together, so a multi-byte UTF-8 character split across
 chunks is never torn. Invalid UTF-8 is replaced with U+FFFD, as the specification prescribes;
 it never raises.
 
-The parser holds at most `max_buffer` bytes (the unterminated line plus the data lines of the
-event being assembled). Past that it raises `SseBufferOverflowError`, drops what it held and the
-stream must be abandoned.
+Streams made of the usual blocks — one `data: ` line, optionally after one `event: ` line —
+are recognised with a few whole-buffer string operations instead of line by line; any other
+block takes the general line-by-line path, with identical results.
+
+The parser holds at most `max_buffer` bytes (the event being assembled, line endings
+normalised). Past that it raises `SseBufferOverflowError`, drops what it held and the stream
+must be abandoned.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ _LF = b"\n"
 _BLANK = b"\n\n"
 _COLON = 0x3A
 _SPACE = 0x20
+_NEWLINE = 0x0A
 
 
 class SseEvent(msgspec.Struct, frozen=True, gc=False):
@@ -57,17 +63,13 @@ class SseParser:
     """Incremental SSE parser with a bounded buffer. Feed bytes, get complete events."""
 
     __slots__ = (
-        "_data",
-        "_data_size",
-        "_event",
+        "_held",
         "_last_id",
         "_max_buffer",
         "_ready",
-        "_retry",
         "_skip_lf",
         "_started",
         "_tail",
-        "_tail_size",
         "retry",
     )
 
@@ -76,22 +78,20 @@ class SseParser:
             raise ValueError("max_buffer must be positive")
         self._max_buffer = max_buffer
         self._tail: list[bytes] = []
-        self._tail_size = 0
+        """The incomplete event block, LF line endings, in the pieces it arrived in."""
+        self._held = 0
         self._skip_lf = False
         self._started = False
-        self._data: list[bytes] = []
-        self._data_size = 0
-        self._event: bytes | None = None
-        self._retry: int | None = None
-        self._last_id: str | None = None
         self._ready = False
+        """At an event boundary: the stream started, nothing held, no CR awaiting its LF."""
+        self._last_id: str | None = None
         self.retry: int | None = None
         """The reconnection time (ms) from the most recent valid `retry:` line."""
 
     @property
     def pending(self) -> int:
-        """Bytes held: the unterminated line plus the data of the event being assembled."""
-        return self._tail_size + self._data_size
+        """Bytes held: the event block being assembled (line endings normalised to LF)."""
+        return self._held
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
         """Consume one network chunk; return the events it completed (possibly none)."""
@@ -103,38 +103,48 @@ class SseParser:
             return events
         if self._skip_lf:
             self._skip_lf = False
-            if chunk[0] == 0x0A:
+            if chunk[0] == _NEWLINE:
                 chunk = chunk[1:]
                 if not chunk:
                     return events
-        if self._started and chunk.find(_LF) < 0 and chunk.find(_CR) < 0:
-            self._tail.append(chunk)
-            self._tail_size += len(chunk)
-            self._ready = False
-            if self._tail_size + self._data_size > self._max_buffer:
-                self._check_bound()
+        if chunk.find(_CR) >= 0:
+            if chunk[-1] == 0x0D:
+                self._skip_lf = True
+            chunk = chunk.replace(b"\r\n", _LF).replace(_CR, _LF)
+        tail = self._tail
+        self._ready = False
+        if (
+            self._started
+            and chunk.find(_BLANK) < 0
+            and not (chunk[0] == _NEWLINE and tail and tail[-1][-1] == _NEWLINE)
+        ):
+            tail.append(chunk)
+            self._held += len(chunk)
+            if self._held > self._max_buffer:
+                self._overflow()
             return events
-        if self._tail:
-            self._tail.append(chunk)
-            buf = b"".join(self._tail)
+        if tail:
+            tail.append(chunk)
+            buf = b"".join(tail)
         else:
             buf = chunk
         if not self._started:
             if len(buf) < 3 and _BOM.startswith(buf):
                 self._tail = [buf]
-                self._tail_size = len(buf)
+                self._held = len(buf)
                 return events
             self._started = True
             if buf.startswith(_BOM):
                 buf = buf[3:]
-        if buf.find(_CR) >= 0:
-            if buf[-1] == 0x0D:
-                self._skip_lf = True
-            buf = buf.replace(b"\r\n", _LF).replace(_CR, _LF)
-        self._parse(buf, events)
-        if self._tail_size + self._data_size > self._max_buffer:
-            self._check_bound()
-        self._ready = not (self._tail or self._skip_lf or self._open())
+        end = buf.rfind(_BLANK) + 2
+        if end > 1:
+            self._blocks(buf[:end] if end < len(buf) else buf, events)
+            buf = buf[end:]
+        self._tail = [buf] if buf else []
+        self._held = len(buf)
+        if self._held > self._max_buffer:
+            self._overflow()
+        self._ready = not buf and not self._skip_lf
         return events
 
     def close(self) -> list[SseEvent]:
@@ -145,137 +155,88 @@ class SseParser:
         usage) must not be lost. Returns that event, if any; the parser is then reset.
         """
         events: list[SseEvent] = []
-        lines = [b"".join(self._tail)] if self._tail and self._started else []
-        lines.append(b"")
-        self._process(lines, events)
+        if self._tail and self._started:
+            lines = b"".join(self._tail).split(_LF)
+            lines.append(b"")
+            self._process(lines, events)
         self._reset()
         self._started = False
         self._last_id = None
         return events
 
-    def _check_bound(self) -> None:
-        held = self._tail_size + self._data_size
-        if held > self._max_buffer:
-            self._reset()
-            raise SseBufferOverflowError(
-                f"SSE event exceeds the buffer bound of {self._max_buffer} bytes "
-                f"({held} bytes held without a complete event)"
-            )
-
-    def _open(self) -> bool:
-        """Whether an event block has begun (a field was seen since the last blank line)."""
-        return bool(self._data) or self._event is not None or self._retry is not None
+    def _overflow(self) -> None:
+        held = self._held
+        self._reset()
+        raise SseBufferOverflowError(
+            f"SSE event exceeds the buffer bound of {self._max_buffer} bytes "
+            f"({held} bytes held without a complete event)"
+        )
 
     def _reset(self) -> None:
-        self._ready = False
         self._tail = []
-        self._tail_size = 0
+        self._held = 0
         self._skip_lf = False
-        self._data = []
-        self._data_size = 0
-        self._event = None
-        self._retry = None
-
-    def _parse(self, buf: bytes, events: list[SseEvent]) -> None:
-        """Parse LF-terminated lines; the unterminated last line becomes the tail.
-
-        The line that completes an event begun in an earlier chunk goes line by line, the run
-        of complete event blocks after it goes through `_blocks`, and the lines of the event
-        still incomplete at the end go line by line again.
-        """
-        start = 0
-        if self._open():
-            end = 0 if buf[:1] == _LF else buf.find(_BLANK)
-            if end < 0:
-                self._process_lines(buf, events)
-                return
-            lines = buf[:end].split(_LF) if end else []
-            lines.append(b"")
-            self._process(lines, events)
-            start = end + 2 if end else 1
-        end = buf.rfind(_BLANK, start) + 2
-        if end > 1:
-            self._blocks(buf[start:end] if start or end < len(buf) else buf, events)
-            start = end
-        self._process_lines(buf[start:] if start else buf, events)
+        self._ready = False
 
     def _blocks(self, buf: bytes, events: list[SseEvent]) -> None:
-        """Dispatch complete event blocks: `buf` ends with a blank line and no event is open.
+        """Dispatch the complete event blocks of `buf`, which ends with a blank line.
 
-        The common shapes, every block a single `data: ` line optionally preceded by one
-        `event: ` line, are recognised with a few whole-buffer string operations and decoded
-        in one pass; anything else goes line by line.
+        The usual shapes are recognised on the decoded text with whole-buffer operations: a
+        run of blocks that are each one `data: ` line, or each an `event: ` line and a `data: `
+        line (line counts prove the shape). Anything else goes line by line through `_process`.
         """
         text = buf.decode("utf-8", "replace")
         last_id = self._last_id
-        size = len(text) - 2
         if text.startswith("data: "):
-            if text.find("\n") == size:
-                events.append(SseEvent(None, text[6:size], last_id))
+            values = text[6:-2].split("\n\ndata: ")
+            if text.count("\n") == 2 * len(values):
+                events += [SseEvent(None, value, last_id) for value in values]
                 return
         elif text.startswith("event: "):
+            size = len(text) - 2
             newline = text.find("\n")
             if text.startswith("data: ", newline + 1) and text.find("\n", newline + 1) == size:
                 events.append(SseEvent(text[7:newline] or None, text[newline + 7 : size], last_id))
                 return
-        lines = text.split("\n")
-        lines.pop()
-        count = len(lines)
-        if text.startswith("event: "):
-            if count % 3 == 0:
+            lines = text.split("\n")
+            lines.pop()
+            if len(lines) % 3 == 0:
                 names = lines[0::3]
-                values = lines[1::3]
                 if (
                     not any(lines[2::3])
-                    and "\n".join(names).count("\nevent: ") == len(names) - 1
-                    and _all_data("\n".join(values))
+                    and _all_start_with("\n".join(names), "event: ")
+                    and text.count("\ndata: ") == len(names)
                 ):
                     events += [
                         SseEvent(name[7:] or None, value[6:], last_id)
-                        for name, value in zip(names, values, strict=True)
+                        for name, value in zip(names, lines[1::3], strict=True)
                     ]
                     return
-        elif text.startswith("data: ") and count % 2 == 0:
-            values = lines[0::2]
-            if not any(lines[1::2]) and _all_data("\n".join(values)):
-                events += [SseEvent(None, value[6:], last_id) for value in values]
-                return
         self._process(buf.split(_LF)[:-1], events)
 
-    def _process_lines(self, buf: bytes, events: list[SseEvent]) -> None:
-        """Process the complete lines of `buf` and keep its unterminated last line as the tail."""
-        newline = buf.rfind(_LF)
-        if newline >= 0:
-            self._process(buf[:newline].split(_LF), events)
-            buf = buf[newline + 1 :]
-        self._tail = [buf] if buf else []
-        self._tail_size = len(buf)
-
     def _process(self, lines: list[bytes], events: list[SseEvent]) -> None:
-        data = self._data
-        data_size = self._data_size
+        """Interpret whole lines, the last of which is blank (so every event is dispatched)."""
+        data: list[bytes] = []
+        event: bytes | None = None
+        retry: int | None = None
         for line in lines:
             if not line:
                 if data:
                     payload = data[0] if len(data) == 1 else _LF.join(data)
-                    name = self._event
                     events.append(
                         SseEvent(
-                            name.decode("utf-8", "replace") if name else None,
+                            event.decode("utf-8", "replace") if event else None,
                             payload.decode("utf-8", "replace"),
                             self._last_id,
-                            self._retry,
+                            retry,
                         )
                     )
-                    data = self._data = []
-                    data_size = 0
-                self._event = None
-                self._retry = None
+                    data = []
+                event = None
+                retry = None
                 continue
             if line.startswith(b"data:"):
-                value = line[6:] if line.startswith(b"data: ") else line[5:]
-                data.append(value)
-                data_size += len(value) + 1
+                data.append(line[6:] if line.startswith(b"data: ") else line[5:])
                 continue
             if line[0] == _COLON:
                 continue
@@ -291,15 +252,18 @@ class SseParser:
                 value = line[start:]
             if field == b"data":
                 data.append(value)
-                data_size += len(value) + 1
             elif field == b"event":
-                self._event = value
+                event = value
             elif field == b"id":
                 if b"\x00" not in value:
                     self._last_id = value.decode("utf-8", "replace") if value else None
             elif field == b"retry" and value.isdigit():
-                self._retry = self.retry = int(value)
-        self._data_size = data_size
+                retry = self.retry = int(value)
+
+
+def _all_start_with(joined: str, prefix: str) -> bool:
+    """Whether every line of `joined` (lines joined with "\\n") starts with `prefix`."""
+    return joined.startswith(prefix) and joined.count("\n" + prefix) == joined.count("\n")
 
 
 def encode_event(data: bytes | str, event: str | None = None) -> bytes:
@@ -319,8 +283,3 @@ def encode_event(data: bytes | str, event: str | None = None) -> bytes:
     if "\n" in event or "\r" in event:
         raise ValueError(f"SSE event name contains a line break: {event!r}")
     return b"event: " + event.encode("utf-8") + b"\n" + body
-
-
-def _all_data(joined: str) -> bool:
-    """Whether every line of `joined` (lines joined with "\\n") starts with `data: `."""
-    return joined.startswith("data: ") and joined.count("\ndata: ") == joined.count("\n")

@@ -6,6 +6,7 @@ GET endpoints do not need a framework either.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from plano_common.config.types import PlanoConfig
 from plano_common.errors import GatewayError, NotFound
 from plano_common.metrics import render_metrics
 
+from llm_gateway.access_log import AccessLog, access_log_from_env
 from llm_gateway.asgi import (
     JSON_CONTENT_TYPE,
     Receive,
@@ -58,6 +60,7 @@ class GatewayApp:
         environ: Mapping[str, str] | None = None,
         *,
         span_processor: SpanProcessor | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         self.config = config
@@ -69,7 +72,8 @@ class GatewayApp:
             rules_from_config(config.ratelimits), self.settings, self.metrics.registry
         )
         self.tracing = gateway_tracing(config, span_processor)
-        self.observer = Observer(self.metrics, self.tracing)
+        self.access_log = access_log or access_log_from_env(env)
+        self.observer = Observer(self.metrics, self.tracing, self.access_log)
         self.pipeline = Pipeline(
             self.settings, self.routes, self.transport, self.limits, self.observer
         )
@@ -110,6 +114,8 @@ class GatewayApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                gc.collect()
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()
@@ -118,6 +124,7 @@ class GatewayApp:
 
     async def aclose(self) -> None:
         """Close upstream connections and the rate-limit backend."""
+        self.access_log.flush()
         await self.transport.close()
         await self.limits.aclose()
         if self.tracing is not None:

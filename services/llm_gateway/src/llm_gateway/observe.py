@@ -11,9 +11,10 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from plano_common.tracing import Tracing, extract_context, inject_headers
 
+from llm_gateway.access_log import AccessLog
 from llm_gateway.metrics import GatewayMetrics
 from llm_gateway.ratelimiting import input_tokens
-from llm_gateway.record import RequestRecord, log_access
+from llm_gateway.record import RequestRecord
 
 _TRACE_HEADERS = ("traceparent", "tracestate")
 
@@ -21,8 +22,11 @@ _TRACE_HEADERS = ("traceparent", "tracestate")
 class Observer:
     """Records what happened to each request."""
 
-    def __init__(self, metrics: GatewayMetrics, tracing: Tracing | None) -> None:
+    def __init__(
+        self, metrics: GatewayMetrics, tracing: Tracing | None, access_log: AccessLog
+    ) -> None:
         self.metrics = metrics
+        self.access_log = access_log
         self.tracing = tracing
         self.tracer = tracing.tracer() if tracing is not None else None
 
@@ -75,7 +79,7 @@ class Observer:
             metrics.retries.labels(record.provider).inc(record.attempts - 1)
         if record.provider != "none":
             self._observe_model(record)
-        log_access(record)
+        self.access_log.write(record)
         span = record.span
         if span is not None:
             _finish_span(span, record)

@@ -7,6 +7,7 @@ answer (translated, streamed event by event) → metrics, access log, span.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from typing import Any
@@ -19,7 +20,13 @@ from hermesllm.errors import HermesError, RequestParseError, UnsupportedConversi
 from hermesllm.providers import upstream_api_for
 from hermesllm.streaming import StreamTranslator, new_stream_translator
 from hermesllm.translate import prepare_upstream_request, response_usage, translate_response
-from plano_common.errors import BadRequest, GatewayError, GatewayTimeout, PayloadTooLarge
+from plano_common.errors import (
+    BadRequest,
+    GatewayError,
+    GatewayTimeout,
+    InternalError,
+    PayloadTooLarge,
+)
 
 from llm_gateway.asgi import (
     JSON_CONTENT_TYPE,
@@ -41,10 +48,10 @@ from llm_gateway.routes import RouteTable
 from llm_gateway.settings import GatewaySettings
 from llm_gateway.transport import Attempts, UpstreamTransport
 
-STREAMING_HEADER = "x-arch-streaming-request"
 REQUEST_ID_HEADER = "x-request-id"
 _FORWARDED_RESPONSE_PREFIXES = (b"x-ratelimit-", b"anthropic-ratelimit-")
 _decode = msgspec.json.Decoder().decode
+logger = logging.getLogger(__name__)
 
 
 class Pipeline:
@@ -103,6 +110,13 @@ class Pipeline:
             if not record.disconnected or task is None:
                 raise
             task.uncancel()
+        except Exception as exc:
+            logger.exception("request %s failed", request_id)
+            record.error = f"internal error: {type(exc).__name__}"
+            if relay.translator is not None and not relay.finished:
+                await relay.end(relay.translator.fail("internal gateway error"))
+            else:
+                await relay.error(client, InternalError("internal gateway error"))
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -131,7 +145,7 @@ class Pipeline:
         if requested is not None and not isinstance(requested, str):
             raise BadRequest("Request parsing error: `model` must be a string", param="model")
         record.requested_model = requested or ""
-        streaming = parsed.get("stream") is True or headers.get(STREAMING_HEADER) == "true"
+        streaming = parsed.get("stream") is True
         record.streaming = streaming
         route = self.routes.select(headers.get("x-arch-llm-provider-hint"), requested)
         record.provider = route.name

@@ -64,6 +64,7 @@ class UpstreamTransport:
                     sock_connect=self._settings.connect_timeout,
                 ),
                 auto_decompress=True,
+                cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("User-Agent", "Content-Type"),
             )
         return self._session

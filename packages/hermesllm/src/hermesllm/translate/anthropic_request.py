@@ -21,6 +21,7 @@ from hermesllm.translate.conversation import (
     call_input,
     unsigned_tool_turn,
 )
+from hermesllm.translate.media import guess_media_type
 from hermesllm.translate.reasoning import claude_thinking, sampling_allowed_while_thinking
 from hermesllm.types import anthropic as an
 
@@ -40,7 +41,7 @@ def decode_messages_request(body: bytes) -> an.MessagesRequest:
         raise RequestParseError(f"request body is not valid JSON: {exc}") from None
 
 
-def _media(block: an.ImageBlock | an.DocumentBlock, where: str) -> Text | Media:
+def _media(block: an.ImageBlock | an.DocumentBlock, message: int) -> Text | Media:
     kind: Literal["image", "document"] = "image"
     name = ""
     if isinstance(block, an.DocumentBlock):
@@ -49,7 +50,7 @@ def _media(block: an.ImageBlock | an.DocumentBlock, where: str) -> Text | Media:
     if isinstance(source, an.Base64Source):
         return Media(kind, source.media_type, source.data, name=name)
     if isinstance(source, an.UrlSource):
-        media_type = "image/jpeg" if kind == "image" else "application/pdf"
+        media_type = guess_media_type(source.url) if kind == "image" else "application/pdf"
         return Media(kind, media_type, url=source.url, name=name)
     if isinstance(source, an.TextSource):
         return Text(source.data)
@@ -58,28 +59,28 @@ def _media(block: an.ImageBlock | an.DocumentBlock, where: str) -> Text | Media:
             return Text(source.content)
         return Text("".join(str(part.get("text", "")) for part in source.content))
     raise UnsupportedConversionError(
-        f"{where}: a file uploaded to Anthropic (file_id) can only be sent to Anthropic"
+        f"messages[{message}]: a file uploaded to Anthropic (file_id) can only be sent to Anthropic"
     )
 
 
-def _result_content(content: an.ToolResultContent, where: str) -> list[Text | Media]:
+def _result_content(content: an.ToolResultContent, message: int) -> list[Text | Media]:
     if isinstance(content, str):
         return [Text(content)]
     return [
-        Text(part.text) if isinstance(part, an.TextBlock) else _media(part, where)
+        Text(part.text) if isinstance(part, an.TextBlock) else _media(part, message)
         for part in content
     ]
 
 
-def _block(block: an.ContentBlock, where: str) -> Block | None:
+def _block(block: an.ContentBlock, message: int) -> Block | None:
     if isinstance(block, an.TextBlock):
         return Text(block.text, block.cache_control)
     if isinstance(block, an.ImageBlock | an.DocumentBlock):
-        return _media(block, where)
+        return _media(block, message)
     if isinstance(block, an.ToolUseBlock):
         return ToolCall(block.id, block.name, input=block.input)
     if isinstance(block, an.ToolResultBlock):
-        content = _result_content(block.content, where)
+        content = _result_content(block.content, message)
         return ToolResult(block.tool_use_id, content, bool(block.is_error))
     if isinstance(block, an.ThinkingBlock):
         return Reasoning(block.thinking, block.signature)
@@ -100,8 +101,8 @@ def messages_to_conversation(request: an.MessagesRequest, model: str) -> Convers
         if isinstance(message.content, str):
             append_block(turns, role, Text(message.content))
             continue
-        for position, content in enumerate(message.content):
-            block = _block(content, f"messages[{index}].content[{position}]")
+        for content in message.content:
+            block = _block(content, index)
             if block is not None:
                 append_block(turns, role, block)
     system: list[Text] = []

@@ -270,8 +270,8 @@ def _render_user(messages: list[JsonObject], blocks: list[Block]) -> None:
 
 
 def _render_assistant(blocks: list[Block]) -> JsonObject:
+    """An assistant message; earlier reasoning is left out (OpenAI rejects it in history)."""
     texts: list[str] = []
-    reasoning: list[str] = []
     calls: list[JsonObject] = []
     for block in blocks:
         if isinstance(block, Text):
@@ -284,13 +284,9 @@ def _render_assistant(blocks: list[Block]) -> JsonObject:
                     "function": {"name": block.name, "arguments": call_arguments(block)},
                 }
             )
-        elif isinstance(block, Reasoning) and block.text:
-            reasoning.append(block.text)
     message: JsonObject = {"role": "assistant"}
     if texts or not calls:
         message["content"] = "".join(texts)
     if calls:
         message["tool_calls"] = calls
-    if reasoning:
-        message["reasoning_content"] = "".join(reasoning)
     return message

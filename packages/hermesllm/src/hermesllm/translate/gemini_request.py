@@ -13,6 +13,10 @@ from hermesllm.translate.conversation import (
 )
 from hermesllm.translate.reasoning import thinking_budget
 
+# Gemini 3 requires the first function call of each model turn to carry the thought signature
+# it produced; calls replayed from another API have none, and Gemini documents this value as
+# the marker that skips the check for them.
+REPLAYED_CALL_SIGNATURE = "skip_thought_signature_validator"
 _MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE", "tool": "ANY"}
 
 
@@ -87,6 +91,7 @@ def _media(media: Media) -> JsonObject:
 
 def _render_blocks(blocks: list[Block], call_names: dict[str, str], turn: int) -> list[JsonObject]:
     parts: list[JsonObject] = []
+    signed = False
     for block in blocks:
         if isinstance(block, Text):
             if block.text:
@@ -95,7 +100,13 @@ def _render_blocks(blocks: list[Block], call_names: dict[str, str], turn: int) -
             parts.append(_media(block))
         elif isinstance(block, ToolCall):
             call_names[block.id] = block.name
-            parts.append({"functionCall": {"name": block.name, "args": call_input(block, turn)}})
+            part: JsonObject = {
+                "functionCall": {"name": block.name, "args": call_input(block, turn)}
+            }
+            if not signed:
+                part["thoughtSignature"] = REPLAYED_CALL_SIGNATURE
+                signed = True
+            parts.append(part)
         elif isinstance(block, ToolResult):
             parts.extend(_tool_result(block, call_names, turn))
     return parts
