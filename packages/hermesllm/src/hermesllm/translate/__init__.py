@@ -83,13 +83,20 @@ def _decode_object(body: bytes) -> dict[str, Any]:
 
 
 def prepare_upstream_request(
-    body: bytes, client: ClientApi, upstream: UpstreamApi, *, provider: ProviderId, model: str
+    body: bytes,
+    client: ClientApi,
+    upstream: UpstreamApi,
+    *,
+    provider: ProviderId,
+    model: str,
+    cache_min_prefix_tokens: int | None = None,
 ) -> bytes:
     """The upstream request body for a client request.
 
     Same API: every field is kept and only `model` is rewritten. Different APIs: the request is
     translated (UnsupportedConversionError when it cannot be expressed). Then the provider's
-    normalisation and prompt-cache breakpoints are applied. One JSON decode, one encode.
+    normalisation is applied, and prompt-cache breakpoints when `cache_min_prefix_tokens` is
+    given (opt-in: cache writes cost extra at some providers). One JSON decode, one encode.
     """
     if same_api(client, upstream):
         request = _decode_object(body)
@@ -97,7 +104,10 @@ def prepare_upstream_request(
     else:
         request = render_conversation(parse_conversation(body, client, model), upstream)
     normalize_for_upstream(request, provider, upstream, model)
-    inject_cache_breakpoints(request, provider, upstream, model)
+    if cache_min_prefix_tokens is not None:
+        inject_cache_breakpoints(
+            request, provider, upstream, model, min_prefix_tokens=cache_min_prefix_tokens
+        )
     return _ENCODER.encode(request)
 
 
