@@ -135,7 +135,7 @@ def test_sse_matches_the_reference_algorithm(data: bytes, cuts: list[int]) -> No
 
 
 line_text = st.text(
-    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=12
+    alphabet=st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=12
 )
 sse_blocks = st.one_of(
     line_text.map(lambda value: f"data: {value}\n\n"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 from plano_testkit.fake_upstream import FakeUpstream
@@ -57,6 +59,15 @@ model_providers:
   - model: groq/llama-3.1-8b-instant
     access_key: sk-groq
     base_url: {fake.url}
+  - model: openai/gpt-passthrough
+    passthrough_auth: true
+    base_url: {fake.url}
+  - model: openai/gpt-custom-headers
+    access_key: sk-custom
+    base_url: {fake.url}
+    http_host: llm.internal.example
+    headers:
+      ChatGPT-Account-Id: acct-42
 """
 
 
@@ -272,3 +283,63 @@ def test_gw_chat_hint_header_and_default(
         extra_headers={"x-arch-llm-provider-hint": "default"},
     )
     assert fake_upstream.last_request.json["model"] == "gpt-4o-mini"
+
+
+def test_gw_chat_passthrough_auth_forwards_the_client_key(
+    client: openai.OpenAI, fake_upstream: FakeUpstream
+) -> None:
+    client.chat.completions.create(
+        model="gpt-passthrough", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert fake_upstream.last_request.headers["authorization"] == f"Bearer {CLIENT_KEY}"
+
+
+def test_gw_chat_provider_headers_and_http_host(
+    client: openai.OpenAI, fake_upstream: FakeUpstream
+) -> None:
+    client.chat.completions.create(
+        model="gpt-custom-headers", messages=[{"role": "user", "content": "hi"}]
+    )
+    seen = fake_upstream.last_request.headers
+    assert seen["host"] == "llm.internal.example"
+    assert seen["chatgpt-account-id"] == "acct-42"
+    assert seen["authorization"] == "Bearer sk-custom"
+
+
+def test_gw_chat_compressed_upstream_body_is_decoded(
+    client: openai.OpenAI, fake_upstream: FakeUpstream
+) -> None:
+    payload = {
+        "id": "chatcmpl-gz",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "squeezed"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    }
+    fake_upstream.enqueue(
+        Reply(
+            body=gzip.compress(json.dumps(payload).encode()), headers={"content-encoding": "gzip"}
+        )
+    )
+    completion = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert completion.choices[0].message.content == "squeezed"
+    fake_upstream.enqueue(
+        Reply(
+            body=gzip.compress(json.dumps(payload).encode()), headers={"content-encoding": "gzip"}
+        )
+    )
+    message = anthropic.Anthropic(
+        base_url=str(client.base_url).removesuffix("/v1/"), api_key="k", max_retries=0
+    ).messages.create(
+        model="gpt-4o-mini", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert message.content[0].type == "text" and message.content[0].text == "squeezed"

@@ -188,6 +188,10 @@ class SseParser:
         text = buf.decode("utf-8", "replace")
         last_id = self._last_id
         if text.startswith("data: "):
+            size = len(text) - 2
+            if text.find("\n") == size:
+                events.append(SseEvent(None, text[6:size], last_id))
+                return
             values = text[6:-2].split("\n\ndata: ")
             if text.count("\n") == 2 * len(values):
                 events += [SseEvent(None, value, last_id) for value in values]

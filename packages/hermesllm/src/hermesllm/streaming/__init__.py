@@ -4,7 +4,9 @@
 write what it returns to the client immediately. When the upstream speaks the client's own
 API the bytes pass through untouched; otherwise an upstream decoder (Chat, Anthropic,
 Bedrock, Gemini, Responses) drives a client encoder (Chat, Anthropic, Responses) through the
-neutral event model of `hermesllm.streaming.events`.
+neutral event model of `hermesllm.streaming.events`. Either way the translator reports the
+stream's metrics — `usage`, `first_token_seen`, `estimated_output_tokens` — by the one set of
+per-API rules the decoders implement (see `hermesllm.streaming.metering`).
 """
 
 from __future__ import annotations
@@ -14,17 +16,12 @@ import uuid
 from typing import Protocol
 
 from hermesllm.apis import ClientApi, UpstreamApi, same_api
-from hermesllm.streaming.decode_anthropic import AnthropicDecoder
-from hermesllm.streaming.decode_bedrock import BedrockDecoder
-from hermesllm.streaming.decode_chat import ChatDecoder
-from hermesllm.streaming.decode_gemini import GeminiDecoder
-from hermesllm.streaming.decode_responses import ResponsesDecoder
+from hermesllm.streaming.decoders import new_decoder
 from hermesllm.streaming.encode_anthropic import AnthropicEncoder
 from hermesllm.streaming.encode_chat import ChatEncoder
 from hermesllm.streaming.encode_responses import ResponsesEncoder
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.passthrough import PassthroughStream
-from hermesllm.streaming.sse_decoder import UpstreamDecoder
 from hermesllm.streaming.translator import TranslatingStream
 from hermesllm.usage import Usage
 
@@ -48,7 +45,13 @@ class StreamTranslator(Protocol):
 
     @property
     def usage(self) -> Usage | None:
-        """Token counts reported by the upstream so far."""
+        """Token counts reported by the upstream so far (None when it reported none)."""
+        ...
+
+    @property
+    def estimated_output_tokens(self) -> int:
+        """Output tokens estimated from the generated characters (text, reasoning, tool names
+        and arguments; 4 characters a token), for when `usage` is None."""
         ...
 
     @property
@@ -60,15 +63,6 @@ class StreamTranslator(Protocol):
     def done(self) -> bool:
         """True once the client stream is complete."""
         ...
-
-
-_DECODERS: dict[UpstreamApi, type[UpstreamDecoder]] = {
-    UpstreamApi.CHAT: ChatDecoder,
-    UpstreamApi.MESSAGES: AnthropicDecoder,
-    UpstreamApi.RESPONSES: ResponsesDecoder,
-    UpstreamApi.BEDROCK_CONVERSE: BedrockDecoder,
-    UpstreamApi.GEMINI: GeminiDecoder,
-}
 
 
 def new_stream_translator(
@@ -88,7 +82,7 @@ def new_stream_translator(
     `include_usage` adds the chat usage chunk (`stream_options.include_usage`).
     """
     if same_api(client, upstream):
-        return PassthroughStream(client)
+        return PassthroughStream(client, upstream)
     base = fallback_id or uuid.uuid4().hex
     timestamp = int(time.time()) if created is None else created
     encoder: ClientEncoder
@@ -100,4 +94,4 @@ def new_stream_translator(
         encoder = AnthropicEncoder(model=model, fallback_id=base)
     else:
         encoder = ResponsesEncoder(model=model, fallback_id=base, created=timestamp)
-    return TranslatingStream(_DECODERS[upstream](encoder), encoder)
+    return TranslatingStream(new_decoder(upstream, encoder), encoder)

@@ -92,8 +92,8 @@ class AnthropicDecoder(SseDecoder):
 
     __slots__ = ("_usage",)
 
-    def __init__(self, sink: ClientEncoder) -> None:
-        super().__init__(sink)
+    def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
+        super().__init__(sink, lenient=lenient)
         self._usage = Usage()
 
     def handle(self, name: str | None, data: str) -> None:

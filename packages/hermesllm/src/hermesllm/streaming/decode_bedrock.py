@@ -98,13 +98,17 @@ class BedrockDecoder(UpstreamDecoder):
 
     __slots__ = ("_frames",)
 
-    def __init__(self, sink: ClientEncoder) -> None:
-        super().__init__(sink)
+    def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
+        super().__init__(sink, lenient=lenient)
         self._frames = EventStreamDecoder()
 
     def feed(self, chunk: bytes) -> None:
         for frame in self._frames.feed(chunk):
-            self._frame(frame)
+            try:
+                self._frame(frame)
+            except msgspec.MsgspecError:
+                if not self.lenient:
+                    raise
 
     def close(self) -> None:
         """Frames are only handled when complete; a partial one at EOF is dropped."""

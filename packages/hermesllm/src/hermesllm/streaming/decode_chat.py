@@ -112,8 +112,8 @@ class ChatDecoder(SseDecoder):
 
     __slots__ = ("_calls", "_last", "_started", "_tools")
 
-    def __init__(self, sink: ClientEncoder) -> None:
-        super().__init__(sink)
+    def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
+        super().__init__(sink, lenient=lenient)
         self._started = False
         self._calls = 0
         self._last: int | None = None

@@ -82,8 +82,8 @@ class GeminiDecoder(SseDecoder):
 
     __slots__ = ("_calls", "_started")
 
-    def __init__(self, sink: ClientEncoder) -> None:
-        super().__init__(sink)
+    def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
+        super().__init__(sink, lenient=lenient)
         self._started = False
         self._calls = 0
 

@@ -91,8 +91,8 @@ class ResponsesDecoder(SseDecoder):
 
     __slots__ = ("_streamed_args", "_tools")
 
-    def __init__(self, sink: ClientEncoder) -> None:
-        super().__init__(sink)
+    def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
+        super().__init__(sink, lenient=lenient)
         self._tools: set[int] = set()
         self._streamed_args: set[int] = set()
 
@@ -124,7 +124,10 @@ class ResponsesDecoder(SseDecoder):
         elif kind in ("response.completed", "response.incomplete"):
             self._complete(event.response or _Response())
         elif kind == "response.failed":
-            error = (event.response or _Response()).error or _Error()
+            response = event.response or _Response()
+            if response.usage is not None:
+                sink.report_usage(usage_from_responses(response.usage))
+            error = response.error or _Error()
             sink.error(error.message or "upstream response failed")
         elif kind == "error":
             sink.error(event.message or "upstream error")

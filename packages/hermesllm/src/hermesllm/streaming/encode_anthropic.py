@@ -116,18 +116,12 @@ class AnthropicEncoder(ClientEncoder):
         self.out.append(start)
         return index
 
-    def text(self, delta: str) -> None:
-        if not delta or self.closed:
-            return
-        self.first_token_seen = True
+    def _render_text(self, delta: str) -> None:
         if self._kind != _TEXT:
             self._open(_TEXT, _TEXT_START % self._next_index)
         self.out.append(_TEXT_DELTA % (self._block, _enc(delta)))
 
-    def thinking(self, delta: str) -> None:
-        if not delta or self.closed:
-            return
-        self.first_token_seen = True
+    def _render_thinking(self, delta: str) -> None:
         if self._kind != _THINKING or self._signed:
             self._open(_THINKING, _THINKING_START % self._next_index)
             self._signed = False
@@ -141,17 +135,14 @@ class AnthropicEncoder(ClientEncoder):
         self._signed = True
         self.out.append(_SIGNATURE_DELTA % (self._block, _enc(signature)))
 
-    def tool_start(self, key: int, call_id: str, name: str) -> None:
-        if self.closed:
-            return
-        self.first_token_seen = True
+    def _render_tool_start(self, key: int, call_id: str, name: str) -> None:
         index = self._open(_TOOL, _TOOL_START % (self._next_index, _enc(call_id), _enc(name)))
         self._tools[key] = index
 
-    def tool_args(self, key: int, fragment: str) -> None:
-        """Append argument JSON; a fragment for an earlier, already closed call keeps its index."""
+    def _render_tool_args(self, key: int, fragment: str) -> None:
+        """A fragment for an earlier, already closed call keeps that call's block index."""
         index = self._tools.get(key)
-        if index is None or not fragment or self.closed:
+        if index is None:
             return
         self.out.append(_JSON_DELTA % (index, _enc(fragment)))
 

@@ -72,23 +72,16 @@ class ChatEncoder(ClientEncoder):
             self.start(None, None)
         self.out.append(self._head + delta + _OPEN_TAIL)
 
-    def text(self, delta: str) -> None:
-        if delta and not self.closed:
-            self.first_token_seen = True
-            self._delta(b'{"content":' + _enc(delta) + b"}")
+    def _render_text(self, delta: str) -> None:
+        self._delta(b'{"content":' + _enc(delta) + b"}")
 
-    def thinking(self, delta: str) -> None:
-        if delta and not self.closed:
-            self.first_token_seen = True
-            self._delta(b'{"reasoning_content":' + _enc(delta) + b"}")
+    def _render_thinking(self, delta: str) -> None:
+        self._delta(b'{"reasoning_content":' + _enc(delta) + b"}")
 
     def signature(self, signature: str) -> None:
         """Chat completions have no place for a reasoning signature; it is dropped."""
 
-    def tool_start(self, key: int, call_id: str, name: str) -> None:
-        if self.closed:
-            return
-        self.first_token_seen = True
+    def _render_tool_start(self, key: int, call_id: str, name: str) -> None:
         index = len(self._tools)
         self._tools[key] = index
         self._delta(
@@ -96,9 +89,9 @@ class ChatEncoder(ClientEncoder):
             b'"arguments":""}}]}' % (index, _enc(call_id), _enc(name))
         )
 
-    def tool_args(self, key: int, fragment: str) -> None:
+    def _render_tool_args(self, key: int, fragment: str) -> None:
         index = self._tools.get(key)
-        if index is None or not fragment or self.closed:
+        if index is None:
             return
         self._delta(
             b'{"tool_calls":[{"index":%d,"function":{"arguments":%b}}]}' % (index, _enc(fragment))

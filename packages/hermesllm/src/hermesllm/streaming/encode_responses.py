@@ -212,10 +212,7 @@ class ResponsesEncoder(ClientEncoder):
             {"output_index": item.output_index, "item": item.rendered("completed")},
         )
 
-    def text(self, delta: str) -> None:
-        if not delta or self.closed:
-            return
-        self.first_token_seen = True
+    def _render_text(self, delta: str) -> None:
         item = self._current
         if item is None or item.kind != _MESSAGE:
             item = self._open(_MESSAGE, "msg")
@@ -249,10 +246,7 @@ class ResponsesEncoder(ClientEncoder):
             )
         return item
 
-    def thinking(self, delta: str) -> None:
-        if not delta or self.closed:
-            return
-        self.first_token_seen = True
+    def _render_thinking(self, delta: str) -> None:
         item = self._reasoning_item()
         item.parts.append(delta)
         self.out.append(_SUMMARY_DELTA % (self._seq, item.id_json, item.output_index, _enc(delta)))
@@ -263,19 +257,16 @@ class ResponsesEncoder(ClientEncoder):
         if signature and not self.closed:
             self._reasoning_item().signature = signature
 
-    def tool_start(self, key: int, call_id: str, name: str) -> None:
-        if self.closed:
-            return
-        self.first_token_seen = True
+    def _render_tool_start(self, key: int, call_id: str, name: str) -> None:
         item = self._open(_FUNCTION_CALL, "fc")
         item.call_id = call_id
         item.name = name
         self._tools[key] = item
         self._added(item)
 
-    def tool_args(self, key: int, fragment: str) -> None:
+    def _render_tool_args(self, key: int, fragment: str) -> None:
         item = self._tools.get(key)
-        if item is None or not fragment or self.closed:
+        if item is None:
             return
         item.parts.append(fragment)
         self.out.append(_ARGS_DELTA % (self._seq, item.id_json, item.output_index, _enc(fragment)))

@@ -6,6 +6,7 @@ import msgspec
 
 from hermesllm.errors import HermesError
 from hermesllm.streaming.events import ClientEncoder
+from hermesllm.streaming.metering import estimate_output_tokens
 from hermesllm.streaming.sse_decoder import UpstreamDecoder
 from hermesllm.usage import Usage
 
@@ -27,6 +28,11 @@ class TranslatingStream:
     def usage(self) -> Usage | None:
         """The latest token counts the upstream reported."""
         return self._encoder.usage
+
+    @property
+    def estimated_output_tokens(self) -> int:
+        """Output tokens estimated from the generated characters (for when `usage` is None)."""
+        return estimate_output_tokens(self._encoder.output_chars)
 
     @property
     def first_token_seen(self) -> bool:
