@@ -130,9 +130,12 @@ def test_reference_other_sections(reference: tuple[PlanoConfig, dict[str, Any]])
         "environment": "production",
         "service.team": "platform",
     }
+    # Deliberate difference (docs/config.md): limits are keyed by the model id the gateway
+    # matches, and "*" means "any value" as the reference's own comment says.
+    assert [r["model"] for r in rendered["ratelimits"]] == ["openai/gpt-4o", "openai/gpt-4o-mini"]
     assert [(r.model, r.selector_key, r.selector_value) for r in config.ratelimits] == [
-        ("openai/gpt-4o", "x-user-id", "*"),
-        ("openai/gpt-4o-mini", "x-org-id", "acme-corp"),
+        ("gpt-4o", "x-user-id", None),
+        ("gpt-4o-mini", "x-org-id", "acme-corp"),
     ]
     assert config.state_storage is not None and config.state_storage.type == "memory"
     assert len(config.model_metrics_sources) == 2

@@ -8,7 +8,7 @@ import pytest
 from plano_common.config import ConfigError, load_config, load_config_text
 
 HEAD = "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: 12000}\n"
-ENV = {"OPENAI_API_KEY": "sk-test"}
+ENV = {"OPENAI_API_KEY": "sk-test", "TWO_LINES": "a\nb"}
 
 CASES: list[tuple[str, str, str]] = [
     (
@@ -263,6 +263,84 @@ CASES: list[tuple[str, str, str]] = [
         "model_providers[0].access_key: environment variable NOPE_KEY is not set; export it or "
         "use ${NOPE_KEY:-default} for an optional value",
     ),
+    (
+        "the example of the issue, verbatim",
+        HEAD + "model_providers:\n  - model: openai/o3\n  - model: openai/gpt-4o-mini\n"
+        "  - model: gpt-4o\n",
+        'model_providers[2].model: "gpt-4o" must be "<provider>/<model>" (e.g. "openai/gpt-4o")',
+    ),
+    (
+        "base_url with port 0",
+        HEAD + "model_providers: [{model: ollama/llama3, base_url: 'http://localhost:0'}]\n",
+        'model_providers[0].base_url: "http://localhost:0" has an invalid port; use a port 1-65535',
+    ),
+    (
+        "endpoint with two colons",
+        HEAD + "endpoints:\n  api: {endpoint: 'host:80:90'}\n",
+        'endpoints.api.endpoint: "host:80:90" is not "host:port"; write an IPv6 address as '
+        '"[addr]:port"',
+    ),
+    (
+        "endpoint with junk after an ipv6 address",
+        HEAD + "endpoints:\n  api: {endpoint: '[::1]x8080'}\n",
+        'endpoints.api.endpoint: "[::1]x8080" must be "[ipv6]" or "[ipv6]:port"',
+    ),
+    (
+        "endpoint with an empty port",
+        HEAD + "endpoints:\n  api: {endpoint: 'host:'}\n",
+        'endpoints.api.endpoint: "host:" has an invalid port',
+    ),
+    (
+        "rate limit of zero tokens",
+        HEAD + "model_providers: [{model: openai/gpt-4o}]\n"
+        "ratelimits: [{model: gpt-4o, selector: {key: x-user}, limit: {tokens: 0, unit: hour}}]\n",
+        "ratelimits[0].limit.tokens: 0 must be >= 1",
+    ),
+    (
+        "header value that is a number",
+        HEAD + "model_providers:\n  - model: openai/gpt-4o\n    headers: {X-Ok: a, X-Version: 2}\n",
+        "model_providers[0].headers.X-Version: expected a string, got 2; put it in quotes, "
+        'e.g. "2"',
+    ),
+    (
+        "span attribute that is a boolean",
+        HEAD + "tracing: {span_attributes: {static: {env: prod, debug: true}}}\n",
+        "tracing.span_attributes.static.debug: expected a string, got true; put it in quotes, "
+        'e.g. "true"',
+    ),
+    (
+        "unsupported variable syntax",
+        HEAD + "model_providers: [{model: openai/gpt-4o, access_key: '${OPENAI_API_KEY-none}'}]\n",
+        "model_providers[0].access_key: ${OPENAI_API_KEY-none} is not a supported variable "
+        "reference; write ${NAME} or ${NAME:-fallback} (or $$ for a literal $)",
+    ),
+    (
+        "unclosed variable reference",
+        HEAD + "model_providers: [{model: openai/gpt-4o, access_key: '${OPENAI_API_KEY'}]\n",
+        "model_providers[0].access_key: ${OPENAI_API_KEY is not a supported variable reference",
+    ),
+    (
+        "access key with a line break inside",
+        HEAD + "model_providers: [{model: openai/gpt-4o, access_key: $TWO_LINES}]\n",
+        "model_providers[0].access_key: the key contains a line break; check the variable it "
+        "comes from",
+    ),
+    (
+        "header value with a line break inside",
+        HEAD + "model_providers: [{model: openai/gpt-4o, headers: {X-Team: $TWO_LINES}}]\n",
+        "model_providers[0].headers.X-Team: a header name or value contains a line break",
+    ),
+    (
+        "number as a mapping key",
+        HEAD + "endpoints:\n  1: {endpoint: 'localhost:80'}\n",
+        'endpoints: the key 1 must be text; put it in quotes, e.g. "1"',
+    ),
+    (
+        "yes as an alias name",
+        HEAD + "model_aliases:\n  yes: {target: gpt-4o}\n",
+        "model_aliases: a key was read as true (YAML reads unquoted yes/no/on/off/true/false as "
+        'booleans); put the key in quotes, e.g. "yes"',
+    ),
     ("not a mapping", "- just\n- a list\n", "the file must be a YAML mapping"),
     ("broken yaml", "version: [v0.4.0\n", "not valid YAML at line 2, column 1"),
 ]
@@ -293,3 +371,10 @@ def test_there_are_at_least_25_cases() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "absent.yaml")
+
+
+def test_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "plano.yaml"
+    path.write_bytes(b"version: v0.4.0\nlisteners: []\nsystem_prompt: caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte 48\); save the file as UTF-8"):
+        load_config(path)

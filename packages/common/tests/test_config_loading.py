@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hermesllm.catalog import models_for
 from hermesllm.provider_ids import ProviderId
 from plano_common.config import ConfigError, PlanoConfig, load_config, load_config_text
 from plano_common.config.durations import parse_duration
+from plano_common.config.env import read_dotenv
 
 MODEL_LISTENER = "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: 12000}\n"
 
@@ -22,7 +24,21 @@ def provider(config: PlanoConfig, name: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30s", 30.0), ("300ms", 0.3), ("0.005s", 0.005), ("5m", 300.0), ("1h", 3600.0), (7, 7.0)],
+    [
+        ("30s", 30.0),
+        ("300ms", 0.3),
+        ("500ms", 0.5),
+        ("0.005s", 0.005),
+        ("5m", 300.0),
+        ("1m", 60.0),
+        ("1h", 3600.0),
+        (7, 7.0),
+        ("30", 30.0),
+        ("30 s", 30.0),
+        ("30S", 30.0),
+        ("1m30s", 90.0),
+        ("1h30m", 5400.0),
+    ],
 )
 def test_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text, ()) == pytest.approx(seconds)
@@ -58,6 +74,48 @@ def test_dotenv_beside_config_and_environment_wins(tmp_path: Path) -> None:
     assert provider(config, "openai/o3").access_key == "from-env"
 
 
+def test_dotenv_quotes_comments_and_export(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "\ufeff# written by an editor with a BOM\n"
+        'export QUOTED="sk-a" # trailing comment\n'
+        "SINGLE='sk-#b' # comment\n"
+        'ESCAPED="x\\"y"\n'
+        "  SPACED = sk-c  \n"
+        "HASH=sk#d\n"
+        "EMPTY=\n"
+        "not an assignment\n",
+        encoding="utf-8",
+    )
+    variables = read_dotenv(tmp_path / ".env")
+    assert variables == {
+        "QUOTED": "sk-a",
+        "SINGLE": "sk-#b",
+        "ESCAPED": 'x"y',
+        "SPACED": "sk-c",
+        "HASH": "sk#d",
+        "EMPTY": "",
+    }
+
+
+def test_dotenv_beside_a_symlinked_config(tmp_path: Path) -> None:
+    target_dir = tmp_path / "..data"
+    target_dir.mkdir()
+    (target_dir / "plano.yaml").write_text(
+        MODEL_LISTENER + "model_providers: [{model: openai/gpt-4o, access_key: $LINK_KEY}]\n",
+        encoding="utf-8",
+    )
+    mount = tmp_path / "app"
+    mount.mkdir()
+    (mount / "plano.yaml").symlink_to(target_dir / "plano.yaml")
+    (mount / ".env").write_text("LINK_KEY=beside-the-link\n", encoding="utf-8")
+    config = load_config(mount / "plano.yaml", environ={})
+    assert provider(config, "openai/gpt-4o").access_key == "beside-the-link"
+    (mount / ".env").unlink()
+    (target_dir / ".env").write_text("LINK_KEY=beside-the-target\n", encoding="utf-8")
+    config = load_config(mount / "plano.yaml", environ={})
+    assert provider(config, "openai/gpt-4o").access_key == "beside-the-target"
+
+
 def test_unset_variable_error_names_variable_and_dotenv(tmp_path: Path) -> None:
     path = tmp_path / "plano.yaml"
     path.write_text(
@@ -74,12 +132,12 @@ def test_unset_variable_error_names_variable_and_dotenv(tmp_path: Path) -> None:
 def test_unset_variables_where_the_value_is_unused_are_fine() -> None:
     config = load(
         MODEL_LISTENER
-        + "system_prompt: 'Prices are in $CURRENCY'\n"
+        + "system_prompt: 'Prices are in $CURRENCY, e.g. ${amount-in-cents}'\n"
         + "model_providers:\n"
         + "  - {model: openai/gpt-4o, access_key: $NOT_SET, passthrough_auth: true}\n"
         + "state_storage: {type: memory, connection_string: $NOT_SET_EITHER}\n"
     )
-    assert config.system_prompt == "Prices are in $CURRENCY"
+    assert config.system_prompt == "Prices are in $CURRENCY, e.g. ${amount-in-cents}"
     assert provider(config, "openai/gpt-4o").access_key is None
     assert config.state_storage is not None and config.state_storage.connection_string is None
 
@@ -94,6 +152,37 @@ def test_environment_variable_in_a_port() -> None:
         "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: $PORT}\n", PORT="9000"
     )
     assert config.model_listener.port == 9000
+
+
+def test_quoted_port_and_variable_inside_a_url() -> None:
+    config = load(
+        "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: '12001'}\n"
+        "model_providers:\n"
+        "  - {model: ollama/llama3, base_url: 'http://${OLLAMA_HOST}:$OLLAMA_PORT/v1/'}\n",
+        OLLAMA_HOST="gpu-box",
+        OLLAMA_PORT="11434",
+    )
+    assert config.model_listener.port == 12001
+    ollama = provider(config, "ollama/llama3")
+    assert (ollama.scheme, ollama.host, ollama.port, ollama.path_prefix) == (
+        "http",
+        "gpu-box",
+        11434,
+        "/v1",
+    )
+
+
+def test_ipv6_hosts() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers: [{model: ollama/llama3, base_url: 'http://[::1]:11434/'}]\n"
+        + "endpoints:\n  a: {endpoint: '[fd00::5]:8080'}\n  b: {endpoint: '::1'}\n"
+        + "  c: {endpoint: '[::1]', protocol: https}\n"
+    )
+    ollama = provider(config, "ollama/llama3")
+    assert (ollama.host, ollama.port, ollama.path_prefix) == ("::1", 11434, None)
+    hosts = {name: (e.host, e.port) for name, e in config.endpoints.items()}
+    assert hosts == {"a": ("fd00::5", 8080), "b": ("::1", 80), "c": ("::1", 443)}
 
 
 def test_unquoted_numeric_version() -> None:
@@ -306,3 +395,59 @@ def test_provider_without_key_is_a_warning() -> None:
     )
     assert config.model_providers[0].access_key is None
     assert any("has no access_key" in warning for warning in config.warnings)
+
+
+def test_rate_limits_are_keyed_by_the_upstream_model_id() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers:\n"
+        + "  - {model: openai/gpt-4o, access_key: k}\n"
+        + "  - {model: openai/gpt-4o-mini, access_key: k, name: fast}\n"
+        + "  - {model: openrouter/meta/llama-4, access_key: k}\n"
+        + "  - {model: 'anthropic/*', access_key: k}\n"
+        + "ratelimits:\n"
+        + "  - {model: openai/gpt-4o, selector: {key: x-user, value: '*'}, "
+        + "limit: {tokens: 10, unit: minute}}\n"
+        + "  - {model: fast, selector: {key: x-org, value: acme}, limit: {tokens: 5, unit: hour}}\n"
+        + "  - {model: meta/llama-4, selector: {key: x-org}, limit: {tokens: 5, unit: hour}}\n"
+        + "  - {model: anthropic/claude-x, selector: {key: x-org}, "
+        + "limit: {tokens: 5, unit: day}}\n"
+        + "  - {model: gpt-9, selector: {key: x-org}, limit: {tokens: 5, unit: hour}}\n"
+        + "  - {model: 'anthropic/*', selector: {key: x-org}, limit: {tokens: 5, unit: hour}}\n"
+    )
+    assert [(r.model, r.selector_value) for r in config.ratelimits] == [
+        ("gpt-4o", None),
+        ("gpt-4o-mini", "acme"),
+        ("meta/llama-4", None),
+        ("claude-x", None),
+        ("gpt-9", None),
+        ("anthropic/*", None),
+    ]
+    assert config.warnings == (
+        'ratelimits[4].model: "gpt-9" is not a configured model, so this limit never applies',
+        'ratelimits[5].model: "anthropic/*" is a wildcard, so this limit never applies; give '
+        "one limit per model",
+    )
+
+
+def test_catalog_models_of_a_wildcard_are_configured_models() -> None:
+    catalog_model = models_for(ProviderId.ANTHROPIC)[0]
+    config = load(
+        MODEL_LISTENER
+        + "model_providers: [{model: 'anthropic/*', access_key: k}]\n"
+        + f"model_aliases: {{smart: {{target: {catalog_model}}}}}\n"
+        + f"routing_preferences: [{{name: code, description: d, models: [{catalog_model}]}}]\n"
+    )
+    assert config.model_aliases == {"smart": catalog_model}
+    assert config.routing_preferences[0].models == (catalog_model,)
+
+
+def test_secret_from_a_file_loses_its_trailing_newline() -> None:
+    config = load(
+        MODEL_LISTENER
+        + "model_providers:\n  - {model: openai/gpt-4o, access_key: $K, headers: {X-T: $T}}\n",
+        K="sk-from-file\n",
+        T=" team-a\n",
+    )
+    gpt = provider(config, "openai/gpt-4o")
+    assert (gpt.access_key, gpt.headers) == ("sk-from-file", {"X-T": "team-a"})

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from plano_common import logs
 from plano_common.logs import (
     JsonFormatter,
     SecretMaskingFilter,
@@ -60,6 +59,19 @@ def test_bearer_masking_like_the_original() -> None:
             "https://s3/obj?X-Amz-Credential=***&X-Amz-Signature=***",
         ),
         ("key sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUV", "key sk-ant-***"),
+        (
+            "[('x-api-key', 'hunter2secret'), ('authorization', 'Basic dXNlcjpwYXNz')]",
+            "[('x-api-key', '***'), ('authorization', '***')]",
+        ),
+        ("[(b'api-key', b'hunter2secret')]", "[(b'api-key', b'***')]"),
+        ('{"access_key": "key with spaces"}', '{"access_key": "***"}'),
+        ("postgresql://plano:hunter2secret@db:5432/x", "postgresql://plano:***@db:5432/x"),
+        ("redis://:hunter2secret@cache:6379/0", "redis://:***@cache:6379/0"),
+        (
+            "Credential=AKIAIOSFODNN7EXAMPLE/x, SignedHeaders=host, Signature=0123abcd",
+            "Credential=AKIAIOSF***/x, SignedHeaders=host, Signature=***",
+        ),
+        ("api_key, then a token", "api_key, then a token"),
         ("nothing secret here: 42 tokens", "nothing secret here: 42 tokens"),
         ("Bearer ***", "Bearer ***"),
     ],
@@ -67,6 +79,24 @@ def test_bearer_masking_like_the_original() -> None:
 def test_mask_text(text: str, expected: str) -> None:
     assert mask_text(text) == expected
     assert mask_text(expected) == expected
+
+
+def test_mask_value_header_pairs() -> None:
+    pairs = [("Authorization", "Basic dXNlcjpwYXNz"), (b"x-api-key", b"k"), ("accept", "*/*")]
+    assert mask_value(pairs) == [["Authorization", "***"], ["x-api-key", "***"], ["accept", "*/*"]]
+
+
+def test_mask_value_stringifies_other_objects() -> None:
+    class Upstream:
+        def __str__(self) -> str:
+            return "Upstream(url=https://h/v1?key=hunter2secret)"
+
+    assert mask_value({"upstream": Upstream(), "n": 3, "ok": True, "none": None}) == {
+        "upstream": "Upstream(url=https://h/v1?key=***",
+        "n": 3,
+        "ok": True,
+        "none": None,
+    }
 
 
 def test_mask_value_nested() -> None:
@@ -125,21 +155,6 @@ def test_filter_masks_exception_text(stream_logger: tuple[logging.Logger, io.Str
     output = stream.getvalue()
     assert "topsecrettoken" not in output
     assert "RuntimeError" in output
-
-
-@pytest.fixture
-def restore_root() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    factory = logging.getLogRecordFactory()
-    installed = logs._masking_factory_installed
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-    logging.setLogRecordFactory(factory)
-    logs._masking_factory_installed = installed
 
 
 def _capture_root(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
@@ -213,3 +228,18 @@ def test_json_formatter_handles_unencodable_extras() -> None:
     record.obj = object()
     entry = json.loads(JsonFormatter("svc").format(record))
     assert entry["obj"].startswith("<object object")
+
+
+def test_json_lines_mask_exceptions_with_tracebacks(
+    restore_root: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = _capture_root(monkeypatch)
+    configure_logging("llm_gateway", json=True)
+    headers = [("x-api-key", "hunter2secret")]
+    try:
+        raise ConnectionError(f"upstream refused {headers} via postgresql://u:hunter2secret@db/x")
+    except ConnectionError:
+        logging.getLogger("plano.exc").exception("call failed")
+    entry = json.loads(stream.getvalue().splitlines()[-1])
+    assert "hunter2secret" not in stream.getvalue()
+    assert "Traceback" in entry["exc"] and "('x-api-key', '***')" in entry["exc"]

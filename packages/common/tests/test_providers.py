@@ -85,6 +85,31 @@ def test_prefix_of_another_provider_does_not_match_bare_id(table: ProviderTable)
     assert table.resolve("groq/gpt-4o") is None
 
 
+def test_custom_wildcard_is_not_expanded_with_its_interface_catalog(
+    table: ProviderTable,
+) -> None:
+    ids = [entry["id"] for entry in table.models_listing()["data"]]
+    assert not any(name.startswith("custom/") for name in ids)
+    assert table.resolve("gpt-5") is None
+    on_server = table.resolve("custom/gpt-5")
+    assert on_server is not None and on_server.port == 9000
+
+
+def test_interface_name_does_not_reach_a_custom_provider() -> None:
+    config = load_config_text(
+        "version: v0.4.0\nlisteners: []\nmodel_providers:\n"
+        "  - {model: my_server/llama3, provider_interface: openai, base_url: 'http://h:1/v1'}\n"
+        "  - {model: google/gemini-2.5-pro, access_key: k}\n",
+        environ={},
+    )
+    table = ProviderTable(config)
+    assert table.resolve("openai/llama3") is None
+    custom = table.resolve("my_server/llama3")
+    assert custom is not None and custom is table.resolve("llama3")
+    gemini = table.resolve("GEMINI/gemini-2.5-pro")
+    assert gemini is not None and gemini.name == "google/gemini-2.5-pro"
+
+
 def test_aliases_and_default(table: ProviderTable) -> None:
     assert table.resolve_alias("smart") == "gpt-4o"
     assert table.resolve_alias("gpt-4o") is None

@@ -121,6 +121,16 @@ def test_specific_rule_is_preferred_over_per_value_rule() -> None:
     assert not check("m", selected("x-user", "bob"), 1)
 
 
+def test_specific_rules_for_two_values_have_separate_budgets() -> None:
+    check = checker(
+        rule("m", "x-user", "alice", 100, TimeUnit.MINUTE),
+        rule("m", "x-user", "bob", 100, TimeUnit.MINUTE),
+    )
+    assert check("m", selected("x-user", "alice"), 100)
+    assert check("m", selected("x-user", "bob"), 100)
+    assert not check("m", selected("x-user", "alice"), 1)
+
+
 def test_duplicate_rule_keeps_the_first() -> None:
     check = checker(
         rule("m", "k", "v", 10, TimeUnit.HOUR),

@@ -117,7 +117,12 @@ class RateLimited(GatewayError):  # noqa: N818 (named after the HTTP status)
     def headers(self) -> dict[str, str]:
         if self.retry_after is None:
             return {}
-        return {"retry-after": str(max(1, math.ceil(self.retry_after)))}
+        return {"retry-after": retry_after_value(self.retry_after)}
+
+
+def retry_after_value(seconds: float) -> str:
+    """A Retry-After header value: whole seconds, rounded up, at least 1."""
+    return str(max(1, math.ceil(seconds)))
 
 
 class InternalError(GatewayError):

@@ -36,6 +36,7 @@ _SENSITIVE_NAMES = (
     "aws_session_token",
     "secret_access_key",
     "session_token",
+    "signature",
     "access_key",
     "secret_key",
     "client_secret",
@@ -43,23 +44,32 @@ _SENSITIVE_NAMES = (
 )
 _SENSITIVE_KEYS = frozenset((*_SENSITIVE_NAMES, "authorization", "cookie", "set-cookie"))
 
+# Between a header name and its value: `: `, `=`, or `', '` of a (name, value) pair.
+_SEPARATOR = r"""(?:\s*+[:=]\s*+|(?<=["'])\s*,\s*b?(?=["']))"""
 # `Bearer <token>` wherever it appears.
 _BEARER = re.compile(r"(?i)\b(bearer)\s+(?!\*\*\*)[A-Za-z0-9\-._~+/=:]+")
 # `Authorization: <scheme> <credentials>` or `authorization=<token>` not using Bearer.
 _AUTHORIZATION = re.compile(
-    r"""(?i)(["']?\b(?:proxy-)?authorization["']?\s*+[:=]\s*+["']?+)(?!bearer\s)([^"'\r\n]+)"""
+    r"""(?i)(["']?\b(?:proxy-)?authorization["']?"""
+    + _SEPARATOR
+    + r"""["']?+)(?!bearer\s)([^"'\r\n]+)"""
 )
-# `name: value`, `"name": "value"`, `name=value` for the sensitive names.
+# `name: value`, `"name": "value"`, `name=value`, `('name', 'value')` for the sensitive names;
+# a quoted value is masked up to its closing quote.
 _NAMED_VALUE = re.compile(
     r"""(?i)(["']?(?<![\w-])(?:"""
     + "|".join(re.escape(name) for name in _SENSITIVE_NAMES)
-    + r""")["']?\s*[:=]\s*["']?)([^"'\s,;&}\]\)]+)"""
+    + r""")["']?"""
+    + _SEPARATOR
+    + r"""(?P<quote>["'])?)(?(quote)[^"'\r\n]+|[^"'\s,;&}\]\)]+)"""
 )
 # Query-string credentials: ?key=..., &api_key=..., X-Amz-Signature=..., sig=...
 _QUERY_KEY = re.compile(
     r"""(?i)([?&](?:key|api_key|apikey|api-key|access_token|token|auth|sig|signature|"""
     r"""x-amz-signature|x-amz-security-token|x-amz-credential)=)([^&\s"'#]+)"""
 )
+# The password of `scheme://user:password@host` (database, Redis and proxy URLs).
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?!\*\*\*@)([^@/\s]+)(@)")
 _AWS_ACCESS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{4})[A-Z0-9]{12}\b")
 _PROVIDER_KEY = re.compile(r"\b(sk-(?:ant-|proj-)?|AIza)[A-Za-z0-9_\-]{16,}")
 
@@ -70,6 +80,7 @@ def mask_text(text: str) -> str:
     text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
     text = _NAMED_VALUE.sub(lambda m: m.group(1) + MASK, text)
     text = _QUERY_KEY.sub(lambda m: m.group(1) + MASK, text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _AWS_ACCESS_KEY_ID.sub(lambda m: m.group(1) + MASK, text)
     return _PROVIDER_KEY.sub(lambda m: m.group(1) + MASK, text)
 
@@ -85,18 +96,27 @@ def mask_header_value(name: str, value: str) -> str:
 
 
 def mask_value(value: Any, key: str | None = None) -> Any:
-    """Mask strings, and the values of sensitive keys, inside any nested structure."""
+    """Mask strings, and the values of sensitive keys, inside any nested structure.
+
+    Other objects are replaced by their masked text, so a formatter that stringifies them
+    (e.g. JSON lines) cannot reveal what their ``str`` shows.
+    """
     if isinstance(value, str):
         return mask_header_value(key, value) if key is not None else mask_text(value)
     if isinstance(value, bytes | bytearray):
         return mask_value(bytes(value).decode("utf-8", errors="replace"), key)
     if isinstance(value, Mapping):
         return {k: mask_value(v, k if isinstance(k, str) else None) for k, v in value.items()}
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str | bytes):
+        name = value[0] if isinstance(value[0], str) else value[0].decode("latin-1")
+        return [name, mask_value(value[1], name)]
     if isinstance(value, list | tuple | set | frozenset):
         return [mask_value(item) for item in value]
     if key is not None and key.lower() in _SENSITIVE_KEYS and value is not None:
         return MASK
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask_text(str(value))
 
 
 _STANDARD_ATTRS = frozenset(

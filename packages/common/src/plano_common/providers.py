@@ -2,8 +2,9 @@
 
 Lookup order for a name: exact provider name → full `provider/model` → bare model id (the
 whole name, then for `p/m` the id `m` on a provider with prefix `p`) → `p/*` wildcard, which
-returns the wildcard provider with `model` set to `m`. Wildcards of providers with a model
-catalog also answer their catalog's models by full and bare id. Specific entries always win
+returns the wildcard provider with `model` set to `m`. Wildcards of known providers with a
+model catalog also answer their catalog's models by full and bare id (a custom prefix with a
+`provider_interface` is not expanded: its server's models are unknown). Specific entries always win
 over wildcard ones.
 """
 
@@ -58,7 +59,10 @@ class ProviderTable:
                 self._expand(provider)
 
     def _expand(self, wildcard: Provider) -> None:
-        for model in models_for(wildcard.provider_id):
+        known = parse_provider_id(wildcard.prefix)
+        if known is None:
+            return  # a custom server: its models are unknown, the interface's catalog is not its
+        for model in models_for(known):
             full = f"{wildcard.prefix}/{model}"
             if full in self._by_full or full in self._by_name:
                 continue
@@ -129,7 +133,12 @@ class ProviderTable:
 
 
 def _same_provider(provider: Provider, prefix: str) -> bool:
+    """True when `prefix` names the provider of `provider`'s model string (aliases, any case).
+
+    A custom prefix (`my_server/m` with `provider_interface: openai`) only answers to itself,
+    so `openai/m` does not reach the custom server.
+    """
     if provider.prefix == prefix:
         return True
     known = parse_provider_id(prefix)
-    return known is not None and known is provider.provider_id
+    return known is not None and known is parse_provider_id(provider.prefix)

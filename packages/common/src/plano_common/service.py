@@ -73,7 +73,8 @@ def fail(message: str) -> NoReturn:
 def hypercorn_config(args: ServiceArgs) -> HypercornConfig:
     """Hypercorn settings for a service: no Hypercorn access log (services log their own)."""
     config = HypercornConfig()
-    config.bind = [f"{args.host}:{args.port}"]
+    host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
+    config.bind = [f"{host}:{args.port}"]
     config.accesslog = None
     config.errorlog = "-"
     config.loglevel = "WARNING"
@@ -107,10 +108,10 @@ def main(spec: ServiceSpec, argv: Sequence[str] | None = None) -> None:
     from plano_common.logs import configure_logging
 
     args = parse_args(spec, argv)
+    configure_logging(spec.name)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         fail(f"{spec.name}: invalid config: {exc}")
-    configure_logging(spec.name)
     app = spec.build_app(config)
     run_event_loop(serve_until_signalled(app, hypercorn_config(args)))

@@ -23,6 +23,8 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler, T
 from opentelemetry.trace import Span, SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from plano_common.headers import header_value
+
 logger = logging.getLogger(__name__)
 
 TRACEPARENT_HEADER = "traceparent"
@@ -67,9 +69,7 @@ class _HeaderGetter(Getter[Mapping[str, str]]):
     """Reads headers case-insensitively from any string mapping."""
 
     def get(self, carrier: Mapping[str, str], key: str) -> list[str] | None:
-        value = carrier.get(key)
-        if value is None:
-            value = next((v for k, v in carrier.items() if k.lower() == key), None)
+        value = header_value(carrier, key)
         return None if value is None else [value]
 
     def keys(self, carrier: Mapping[str, str]) -> list[str]:

@@ -19,6 +19,7 @@ from plano_common.config.errors import ConfigError
 from plano_common.config.json_schema import config_json_schema
 from plano_common.config.loader import load_config
 from plano_common.config.types import PlanoConfig
+from plano_common.logs import MASK, mask_value
 
 EXIT_INVALID = 2
 _SECRET_KEYS = frozenset(
@@ -40,12 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         _print_json(config_json_schema())
         return 0
-    logging.getLogger("plano.config").disabled = True
+    config_logger = logging.getLogger("plano.config")
+    was_disabled, config_logger.disabled = config_logger.disabled, True
     try:
         config = load_config(args.file)
     except ConfigError as exc:
         sys.stderr.write(f"invalid config: {exc}\n")
         return EXIT_INVALID
+    finally:
+        config_logger.disabled = was_disabled
     for warning in config.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     if args.command == "show":
@@ -56,19 +60,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def masked(config: PlanoConfig) -> Any:
-    """The config as JSON-ready data with secret values replaced by `***`."""
+    """The config as JSON-ready data with secrets replaced by `***`: keys, AWS secrets and
+    connection strings, credential headers, URL passwords and key-shaped values."""
     return _mask(msgspec.to_builtins(config))
 
 
 def _mask(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            key: "***" if key in _SECRET_KEYS and item else _mask(item)
-            for key, item in value.items()
-        }
+        return {key: _mask_entry(key, item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_mask(item) for item in value]
-    return value
+    return mask_value(value) if isinstance(value, str) else value
+
+
+def _mask_entry(key: str, item: Any) -> Any:
+    if key in _SECRET_KEYS and item:
+        return MASK
+    return mask_value(item, key) if isinstance(item, str) else _mask(item)
 
 
 def _print_json(data: Any) -> None:

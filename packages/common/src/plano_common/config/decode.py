@@ -12,7 +12,7 @@ import msgspec.inspect as mi
 from plano_common.config.document import ConfigDocument, EndpointEntry, ModelAliasEntry
 from plano_common.config.errors import ConfigError, ConfigPath, PathPart, quote
 
-_MESSAGE = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_MESSAGE = re.compile(r"^(?P<message>.*?)(?: - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`)?$", re.S)
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _EXPECTED = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`$")
 _BOUND = re.compile(r"^Expected `[^`]+` (?P<op>[<>]=?) (?P<bound>\S+)$")
@@ -61,10 +61,22 @@ def _translate(text: str, value: Any, target: Any, base: ConfigPath) -> ConfigEr
     match = _MESSAGE.match(text)
     assert match is not None
     message = match.group("message")
-    relative = _parse_path(match.group("path") or "")
+    relative = _parse_path(match.group("path") or "", value, message)
     path = base + relative
     info = _info_at(mi.type_info(target), relative)
     got = _value_at(value, relative)
+    if match.group("key") and isinstance(got, dict):
+        key = next((k for k in got if not isinstance(k, str)), None)
+        if isinstance(key, bool):
+            return ConfigError(
+                f"a key was read as {quote(key)} (YAML reads unquoted yes/no/on/off/true/false "
+                'as booleans); put the key in quotes, e.g. "yes"',
+                path=path,
+            )
+        return ConfigError(
+            f"the key {quote(key)} must be text; put it in quotes, e.g. {quote(str(key))}",
+            path=path,
+        )
 
     if found := _UNKNOWN.match(message):
         key = found.group("key")
@@ -78,7 +90,10 @@ def _translate(text: str, value: Any, target: Any, base: ConfigPath) -> ConfigEr
         return ConfigError(f"{quote(got)} is not allowed; {hint}".rstrip("; "), path=path)
     if found := _EXPECTED.match(message):
         expected = _describe_type(found.group("expected"))
-        return ConfigError(f"expected {expected}, got {quote(got)}", path=path)
+        hint = ""
+        if expected == "a string" and isinstance(got, int | float):
+            hint = f"; put it in quotes, e.g. {quote(str(got).lower())}"
+        return ConfigError(f"expected {expected}, got {quote(got)}{hint}", path=path)
     if found := _LENGTH.match(message):
         return ConfigError(f"needs length {found.group('op')} {found.group('bound')}", path=path)
     if found := _BOUND.match(message):
@@ -88,14 +103,39 @@ def _translate(text: str, value: Any, target: Any, base: ConfigPath) -> ConfigEr
     return ConfigError(message, path=path)
 
 
-def _parse_path(text: str) -> ConfigPath:
+def _parse_path(text: str, value: Any, message: str) -> ConfigPath:
+    """The path of an error; msgspec's `[...]` (some value of a mapping) becomes its key."""
     parts: list[PathPart] = []
     for name, index in _PATH_PART.findall(text):
         if name:
             parts.append(name)
         elif index.isdigit():
             parts.append(int(index))
+        else:
+            key = _offending_key(_value_at(value, tuple(parts)), message)
+            if key is None:
+                break
+            parts.append(key)
     return tuple(parts)
+
+
+def _offending_key(mapping: Any, message: str) -> str | None:
+    """The first key of `mapping` whose value has the type an `Expected …, got …` names."""
+    found = _EXPECTED.match(message)
+    if not isinstance(mapping, dict) or found is None:
+        return None
+    wrong = found.group("got")
+    return next((str(k) for k, v in mapping.items() if _type_name(v) == wrong), None)
+
+
+def _type_name(value: Any) -> str:
+    """The name msgspec uses for the type of a decoded YAML value."""
+    for kind, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
 
 
 def _value_at(value: Any, path: ConfigPath) -> Any:

@@ -215,7 +215,7 @@ class RateLimitSelectorEntry(Document):
 class RateLimitAmountEntry(Document):
     """How many tokens per time unit."""
 
-    tokens: Annotated[int, Meta(ge=0)]
+    tokens: Annotated[int, Meta(ge=1)]
     unit: Literal["second", "minute", "hour", "day"]
 
 

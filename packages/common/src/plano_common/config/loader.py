@@ -37,13 +37,28 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"config file not found: {file}")
-    dotenv = file.resolve().parent / ".env"
+    dotenv = _dotenv_beside(file)
     variables = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{file}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {file}: {exc.strerror or exc}") from None
     config = load_config_text(text, environ=variables, source=str(file), dotenv=dotenv)
     for warning in config.warnings:
         logger.warning("%s: %s", file, warning)
     return config
+
+
+def _dotenv_beside(file: Path) -> Path:
+    """The `.env` in the config's folder; for a symlinked config (e.g. a Kubernetes ConfigMap)
+    the link's folder first, then the target's."""
+    beside_link = file.absolute().parent / ".env"
+    beside_target = file.resolve().parent / ".env"
+    return beside_target if not beside_link.is_file() and beside_target.is_file() else beside_link
 
 
 def load_config_text(
@@ -67,13 +82,20 @@ def load_config_text(
 
 def _check_unset(unset: list[UnsetVariable], document: ConfigDocument, dotenv: Path | None) -> None:
     for variable in unset:
-        if _value_needed(variable.path, document):
-            where = f", add it to {dotenv}" if dotenv is not None else ""
+        if not _value_needed(variable.path, document):
+            continue
+        if variable.malformed:
             raise ConfigError(
-                f"environment variable {variable.name} is not set; export it{where} or use "
-                f"${{{variable.name}:-default}} for an optional value",
+                f"{variable.name} is not a supported variable reference; write ${{NAME}} or "
+                "${NAME:-fallback} (or $$ for a literal $)",
                 path=variable.path,
             )
+        where = f", add it to {dotenv}" if dotenv is not None else ""
+        raise ConfigError(
+            f"environment variable {variable.name} is not set; export it{where} or use "
+            f"${{{variable.name}:-default}} for an optional value",
+            path=variable.path,
+        )
 
 
 def _value_needed(path: ConfigPath, document: ConfigDocument) -> bool:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import urlsplit
 
+from hermesllm.catalog import models_for
+from hermesllm.provider_ids import parse_provider_id
+
 from plano_common.config.document import (
     ConfigDocument,
     CostMetricsEntry,
@@ -51,16 +54,33 @@ DEFAULT_OTLP_ENDPOINT = "http://localhost:4317"
 
 
 class ModelNames:
-    """Which model names a config can route to (for aliases and routing preferences)."""
+    """Which model names a config can route to (for aliases, preferences and rate limits)."""
 
     def __init__(self, providers: ProviderSet) -> None:
         self.keys = set(providers.model_keys) | {p.name for p in providers.providers}
         self.wildcards = {p.prefix for p in providers.providers if p.wildcard}
+        self._model_ids: dict[str, str] = {}
+        for provider in providers.providers:
+            if not provider.wildcard:
+                for name in (provider.name, provider.full_model):
+                    self._model_ids.setdefault(name, provider.model)
+        self._bare = {p.model for p in providers.providers if not p.wildcard}
+        for prefix in self.wildcards:
+            known = parse_provider_id(prefix)
+            self._bare.update(models_for(known) if known is not None else ())
 
     def known(self, model: str) -> bool:
         """True when `model` names a configured provider, model or wildcard-covered model."""
+        return model in self.keys or self.model_id(model) is not None
+
+    def model_id(self, model: str) -> str | None:
+        """The model id sent upstream for `model` (what rate limits match), None if unknown."""
+        if model in self._bare:
+            return model
+        if model in self._model_ids:
+            return self._model_ids[model]
         prefix, slash, rest = model.partition("/")
-        return model in self.keys or bool(slash and rest and prefix in self.wildcards)
+        return rest if slash and rest not in ("", "*") and prefix in self.wildcards else None
 
     def listing(self) -> str:
         """A short list of configured model names for error messages."""
@@ -345,18 +365,29 @@ def _prompt_targets(
 def _ratelimits(
     entries: Sequence[RateLimitEntry], names: ModelNames, warnings: list[str]
 ) -> tuple[RateLimit, ...]:
+    """Rate limits keyed by the model id sent upstream (what the gateway matches on).
+
+    `openai/gpt-4o` or a provider name becomes `gpt-4o`, and a selector value `"*"` (which the
+    reference config documents as "any value") means a bucket per header value.
+    """
     result: list[RateLimit] = []
     for index, entry in enumerate(entries):
-        if not names.known(entry.model):
-            warnings.append(
-                f"{format_path(('ratelimits', index, 'model'))}: {quote(entry.model)} is not a "
-                "configured model, so this limit never applies"
+        model = names.model_id(entry.model)
+        if model is None:
+            problem = (
+                "is a wildcard, so this limit never applies; give one limit per model"
+                if entry.model.endswith("*")
+                else "is not a configured model, so this limit never applies"
             )
+            warnings.append(
+                f"{format_path(('ratelimits', index, 'model'))}: {quote(entry.model)} {problem}"
+            )
+        value = entry.selector.value
         result.append(
             RateLimit(
-                model=entry.model,
+                model=entry.model if model is None else model,
                 selector_key=entry.selector.key,
-                selector_value=entry.selector.value,
+                selector_value=None if value == "*" else value,
                 tokens=entry.limit.tokens,
                 unit=entry.limit.unit,
             )

@@ -114,8 +114,13 @@ def _normalise(
             "aws settings are only for amazon_bedrock providers; remove them",
             path=(*path, "aws"),
         )
-    headers = dict(entry.headers or {})
-    access_key = entry.access_key or None
+    headers = _headers(entry.headers or {}, (*path, "headers"))
+    access_key = (entry.access_key or "").strip() or None
+    if access_key is not None and ("\n" in access_key or "\r" in access_key):
+        raise ConfigError(
+            "the key contains a line break; check the variable it comes from",
+            path=(*path, "access_key"),
+        )
     passthrough = bool(entry.passthrough_auth)
     if passthrough and access_key:
         warnings.append(
@@ -156,6 +161,22 @@ def _normalise(
         base_url=entry.base_url,
         aws=aws,
     )
+
+
+def _headers(given: Mapping[str, str], path: ConfigPath) -> dict[str, str]:
+    """Header values without surrounding whitespace (a secret read from a file often ends
+    with a newline); a line break inside a value or name is an error."""
+    headers: dict[str, str] = {}
+    for name, value in given.items():
+        cleaned = value.strip()
+        if any(char in f"{name}{cleaned}" for char in "\r\n") or not name.strip():
+            raise ConfigError(
+                "a header name or value contains a line break or is empty; check the "
+                "variable it comes from",
+                path=(*path, name),
+            )
+        headers[name] = cleaned
+    return headers
 
 
 def _provider_id(entry: ModelProviderEntry, prefix: str, path: ConfigPath) -> ProviderId:
@@ -210,9 +231,10 @@ def _upstream(
     return endpoint.scheme, endpoint.host, endpoint.port, None
 
 
-_KEYED_PROVIDERS = frozenset(
-    p for p in ProviderId if default_endpoint(p) is not None
-) | {ProviderId.AZURE_OPENAI, ProviderId.AMAZON_BEDROCK}
+_KEYED_PROVIDERS = frozenset(p for p in ProviderId if default_endpoint(p) is not None) | {
+    ProviderId.AZURE_OPENAI,
+    ProviderId.AMAZON_BEDROCK,
+}
 
 _BASE_URL_EXAMPLES = {
     ProviderId.AZURE_OPENAI: "https://<resource>.openai.azure.com",

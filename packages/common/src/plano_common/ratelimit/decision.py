@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from plano_common.errors import GatewayError, RateLimited, ServiceUnavailable
+from plano_common.errors import (
+    GatewayError,
+    RateLimited,
+    ServiceUnavailable,
+    retry_after_value,
+)
 from plano_common.ratelimit.rules import RateLimitRule, Selector
 
 
@@ -43,7 +47,7 @@ class Decision:
         """The Retry-After header value (whole seconds, at least 1), when a retry can succeed."""
         if self.retry_after_seconds is None:
             return None
-        return str(max(1, math.ceil(self.retry_after_seconds)))
+        return retry_after_value(self.retry_after_seconds)
 
     def message(self) -> str:
         """A client-facing explanation naming model, selector and tokens."""

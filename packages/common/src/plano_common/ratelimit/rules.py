@@ -4,8 +4,11 @@ A rule limits the input tokens of one model for requests selected by a header. T
 names the selector header through ``x-arch-ratelimit-selector: <header>``; the value of that
 header then picks the bucket:
 
-- a rule with a ``selector_value`` applies only to that exact value (one shared bucket);
+- a rule with a ``selector_value`` applies only to that exact value (its own bucket);
 - otherwise a rule without a value applies, and every distinct header value has its own bucket.
+
+Either way the bucket is keyed by (model, selector header, header value): a value with a
+specific rule never reaches the per-value rule, so the two kinds cannot share a bucket.
 
 Requests for a model without rules, without the selector header, or whose selector matches no
 rule are not limited.
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import msgspec
+
+from plano_common.headers import header_value
 
 logger = logging.getLogger(__name__)
 
@@ -121,28 +126,15 @@ class RuleSet:
         by_selector = self._rules.get(model)
         if not by_selector:
             return None
-        selector_key = _header(headers, SELECTOR_HEADER)
+        selector_key = header_value(headers, SELECTOR_HEADER)
         if not selector_key:
             return None
         selector_key = selector_key.strip().lower()
-        value = _header(headers, selector_key)
+        value = header_value(headers, selector_key)
         if value is None:
             return None
         selector = Selector(selector_key, value)
-        specific = by_selector.get((selector_key, value))
-        if specific is not None:
-            return Match(specific, selector, (model, selector_key, ""))
-        per_value = by_selector.get((selector_key, None))
-        if per_value is not None:
-            return Match(per_value, selector, (model, selector_key, value))
-        return None
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is not None:
-        return value
-    for key, candidate in headers.items():
-        if key.lower() == name:
-            return candidate
-    return None
+        rule = by_selector.get((selector_key, value)) or by_selector.get((selector_key, None))
+        if rule is None:
+            return None
+        return Match(rule, selector, (model, selector_key, value))
