@@ -8,9 +8,9 @@ separate venv (`bench/litellm_venv.sh`), in a subprocess of this same run.
 
 Run: uv run python bench/bench_translate.py [--seconds 2]
 
-The first hermesllm line is the full gateway path (`prepare_upstream_request`, which also
-applies provider normalisation and Anthropic prompt-cache breakpoints); the second is the
-translation alone, the same work the LiteLLM functions do.
+The first hermesllm line is the full gateway path (`prepare_upstream_request` with prompt
+caching on: it also applies provider normalisation and Anthropic prompt-cache breakpoints);
+the second is the translation alone, the same work the LiteLLM functions do.
 """
 
 import argparse
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import msgspec
 from hermesllm.apis import ClientApi, UpstreamApi
+from hermesllm.cache_control import DEFAULT_MIN_PREFIX_TOKENS
 from hermesllm.provider_ids import ProviderId
 from hermesllm.translate import (
     parse_conversation,
@@ -233,6 +234,7 @@ def main() -> None:
             UpstreamApi.MESSAGES,
             provider=ProviderId.ANTHROPIC,
             model=MODEL,
+            cache_min_prefix_tokens=DEFAULT_MIN_PREFIX_TOKENS,
         )
         client = translate_response(
             response_bytes, UpstreamApi.MESSAGES, ClientApi.CHAT, model=MODEL

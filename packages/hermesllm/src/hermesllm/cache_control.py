@@ -131,7 +131,7 @@ def _inject_anthropic(body: dict[str, Any], marker: dict[str, Any], min_chars: i
     if any(_lifetime(m.get("ttl")) != _lifetime(marker.get("ttl")) for m in existing):
         return
     budget = MAX_BREAKPOINTS - len(existing)
-    for target, prefix_chars in _anthropic_candidates(body):
+    for target, prefix_chars in _anthropic_candidates(body, min_chars):
         if budget == 0:
             return
         if prefix_chars >= min_chars and target.mark(marker):
@@ -143,10 +143,18 @@ def _existing_anthropic_markers(body: dict[str, Any]) -> list[dict[str, Any]]:
     for holder in (*_dicts(body.get("tools")), *_dicts(body.get("system"))):
         _collect_marker(holder, found)
     for message in _dicts(body.get("messages")):
-        for block in _dicts(message.get("content")):
+        content = message.get("content")
+        if type(content) is not list:
+            continue
+        for block in content:
+            if type(block) is not dict:
+                continue
             _collect_marker(block, found)
-            for nested in _dicts(block.get("content")):
-                _collect_marker(nested, found)
+            nested = block.get("content")
+            if type(nested) is list:
+                for inner in nested:
+                    if type(inner) is dict:
+                        _collect_marker(inner, found)
     return found
 
 
@@ -190,11 +198,14 @@ def _string_or_block_target(holder: dict[str, Any], key: str) -> _Target | None:
     return _Target(block) if block is not None else None
 
 
-def _anthropic_candidates(body: dict[str, Any]) -> list[tuple[_Target, int]]:
-    """Breakpoint targets in priority order, each with the prefix length (chars) it closes."""
+def _anthropic_candidates(body: dict[str, Any], min_chars: int) -> list[tuple[_Target, int]]:
+    """Breakpoint targets in priority order, each with the prefix length (chars) it closes.
+
+    Lengths are only counted up to `min_chars`: a longer prefix is no more eligible.
+    """
     candidates: list[tuple[_Target, int]] = []
     tools = _dicts(body.get("tools"))
-    chars = sum(_text_chars(tool) for tool in tools) + _text_chars(body.get("system"))
+    chars = _text_chars([tools, body.get("system")], min_chars)
     prefix_target = _string_or_block_target(body, "system")
     if prefix_target is None and tools:
         prefix_target = _Target(tools[-1])
@@ -204,7 +215,8 @@ def _anthropic_candidates(body: dict[str, Any]) -> list[tuple[_Target, int]]:
     messages = _dicts(body.get("messages"))
     ends: list[int] = []
     for message in messages:
-        chars += _text_chars(message.get("content"))
+        if chars < min_chars:
+            chars += _text_chars(message.get("content"), min_chars - chars)
         ends.append(chars)
     if not messages:
         return candidates
@@ -242,10 +254,11 @@ def _inject_content_part(body: dict[str, Any], marker: dict[str, Any], min_chars
     for message in messages:
         if message.get("role") not in ("system", "developer"):
             break
-        prefix_chars += _text_chars(message.get("content"))
+        if prefix_chars < min_chars:
+            prefix_chars += _text_chars(message.get("content"), min_chars - prefix_chars)
         target = message
-    for tool in _dicts(body.get("tools")):
-        prefix_chars += _text_chars(tool)
+    if prefix_chars < min_chars:
+        prefix_chars += _text_chars(_dicts(body.get("tools")), min_chars - prefix_chars)
     if prefix_chars < min_chars:
         return
     content = target.get("content")
@@ -275,20 +288,32 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _text_chars(value: Any) -> int:
-    """Characters of text in a JSON value, ignoring base64 payloads and cache markers."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, list):
-        return sum(_text_chars(item) for item in value)
-    if isinstance(value, dict):
-        total = 0
-        is_base64 = value.get("type") == "base64"
-        for key, item in value.items():
-            if key == "cache_control" or (is_base64 and key == "data"):
-                continue
-            total += len(key) + _text_chars(item)
-        return total
-    if isinstance(value, bool) or value is None:
-        return 0
-    return len(str(value))
+def _text_chars(value: Any, limit: int) -> int:
+    """Characters of text in a JSON value (keys included), ignoring base64 payloads and cache
+    markers; counting stops as soon as `limit` is reached (the result is then at least `limit`).
+    """
+    total = 0
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item)
+        elif kind is dict:
+            is_base64 = item.get("type") == "base64"
+            for key, child in item.items():
+                if key == "cache_control" or (is_base64 and key == "data"):
+                    continue
+                total += len(key)
+                if type(child) is str:
+                    total += len(child)
+                else:
+                    push(child)
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int or kind is float:
+            total += len(str(item))
+        if total >= limit:
+            return total
+    return total

@@ -8,18 +8,10 @@ import msgspec
 
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.sse_decoder import SseDecoder
+from hermesllm.types.anthropic import AnthropicUsage
 from hermesllm.usage import Usage
 
-__all__ = ["AnthropicDecoder", "AnthropicUsage", "merge_anthropic_usage"]
-
-
-class AnthropicUsage(msgspec.Struct):
-    """The `usage` object of a message or a message_delta (fields absent when not reported)."""
-
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cache_read_input_tokens: int | None = None
-    cache_creation_input_tokens: int | None = None
+__all__ = ["AnthropicDecoder", "merge_anthropic_usage"]
 
 
 class _Message(msgspec.Struct):
@@ -88,7 +80,11 @@ def merge_anthropic_usage(current: Usage, update: AnthropicUsage) -> Usage:
 
 
 class AnthropicDecoder(SseDecoder):
-    """Decodes message_start … message_stop; content block indexes key the tool calls."""
+    """Decodes message_start … message_stop; content block indexes key the tool calls.
+
+    Server tool blocks (`server_tool_use`, web search results) ran at Anthropic: they are left
+    out, as in non-streaming translation, so clients never see them as calls to execute.
+    """
 
     __slots__ = ("_usage",)
 
@@ -138,7 +134,7 @@ class AnthropicDecoder(SseDecoder):
         if block is None:
             return
         sink = self.sink
-        if block.type in ("tool_use", "server_tool_use"):
+        if block.type == "tool_use":
             sink.tool_start(index, block.id or f"toolu_{index}", block.name or "")
             if block.input:
                 sink.tool_args(index, _encode(block.input).decode())

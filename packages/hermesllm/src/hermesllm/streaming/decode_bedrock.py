@@ -8,9 +8,10 @@ from hermesllm.eventstream import EventStreamDecoder, Frame
 from hermesllm.stop_reasons import bedrock_to_anthropic
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.sse_decoder import UpstreamDecoder
-from hermesllm.usage import Usage
+from hermesllm.types.bedrock import ConverseUsage
+from hermesllm.usage_wire import usage_from_bedrock
 
-__all__ = ["BedrockDecoder", "BedrockUsage", "usage_from_bedrock"]
+__all__ = ["BedrockDecoder"]
 
 
 class _ToolUseStart(msgspec.Struct):
@@ -37,21 +38,12 @@ class _Delta(msgspec.Struct):
     reasoningContent: _ReasoningDelta | None = None  # noqa: N815 - wire name
 
 
-class BedrockUsage(msgspec.Struct):
-    """The `usage` object of a Converse response or a stream's metadata event."""
-
-    inputTokens: int = 0  # noqa: N815 - wire name
-    outputTokens: int = 0  # noqa: N815 - wire name
-    cacheReadInputTokens: int = 0  # noqa: N815 - wire name
-    cacheWriteInputTokens: int = 0  # noqa: N815 - wire name
-
-
 class _Event(msgspec.Struct):
     contentBlockIndex: int = 0  # noqa: N815 - wire name
     start: _Start | None = None
     delta: _Delta | None = None
     stopReason: str | None = None  # noqa: N815 - wire name
-    usage: BedrockUsage | None = None
+    usage: ConverseUsage | None = None
 
 
 class _Exception(msgspec.Struct):
@@ -67,18 +59,6 @@ _ERROR_TYPES = {
 
 _decode_event = msgspec.json.Decoder(_Event).decode
 _decode_exception = msgspec.json.Decoder(_Exception).decode
-
-
-def usage_from_bedrock(usage: BedrockUsage) -> Usage:
-    """Bedrock usage → neutral usage (inputTokens excludes cache reads and writes)."""
-    cached = usage.cacheReadInputTokens
-    created = usage.cacheWriteInputTokens
-    return Usage(
-        input_tokens=usage.inputTokens + cached + created,
-        output_tokens=usage.outputTokens,
-        cached_input_tokens=cached,
-        cache_creation_tokens=created,
-    )
 
 
 def _exception_message(frame: Frame) -> str:

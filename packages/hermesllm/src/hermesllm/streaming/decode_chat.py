@@ -7,9 +7,10 @@ import msgspec
 from hermesllm.stop_reasons import openai_to_anthropic
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.sse_decoder import SseDecoder
-from hermesllm.usage import Usage
+from hermesllm.types.openai_chat import ChatUsage
+from hermesllm.usage_wire import usage_from_chat
 
-__all__ = ["ChatDecoder", "ChatUsage", "usage_from_chat"]
+__all__ = ["ChatDecoder"]
 
 
 class _FunctionDelta(msgspec.Struct):
@@ -37,26 +38,6 @@ class _Choice(msgspec.Struct):
     finish_reason: str | None = None
 
 
-class _PromptDetails(msgspec.Struct):
-    cached_tokens: int | None = None
-    cache_write_tokens: int | None = None
-
-
-class _CompletionDetails(msgspec.Struct):
-    reasoning_tokens: int | None = None
-
-
-class ChatUsage(msgspec.Struct):
-    """The `usage` object of a chat completion."""
-
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    prompt_tokens_details: _PromptDetails | None = None
-    completion_tokens_details: _CompletionDetails | None = None
-    cache_read_input_tokens: int | None = None
-    cache_creation_input_tokens: int | None = None
-
-
 class _Error(msgspec.Struct):
     message: str | None = None
     type: str | None = None
@@ -71,24 +52,6 @@ class _Chunk(msgspec.Struct):
 
 
 _decode_chunk = msgspec.json.Decoder(_Chunk).decode
-
-
-def usage_from_chat(usage: ChatUsage) -> Usage:
-    """Chat usage → neutral usage (`prompt_tokens` already includes cached tokens)."""
-    cached = usage.cache_read_input_tokens or 0
-    written = usage.cache_creation_input_tokens or 0
-    prompt = usage.prompt_tokens_details
-    if prompt is not None:
-        cached = prompt.cached_tokens or cached
-        written = prompt.cache_write_tokens or written
-    details = usage.completion_tokens_details
-    return Usage(
-        input_tokens=usage.prompt_tokens or 0,
-        output_tokens=usage.completion_tokens or 0,
-        cached_input_tokens=cached,
-        cache_creation_tokens=written,
-        reasoning_tokens=(details.reasoning_tokens or 0) if details is not None else 0,
-    )
 
 
 class _ToolState:

@@ -7,9 +7,10 @@ import msgspec
 from hermesllm.stop_reasons import gemini_to_anthropic
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.sse_decoder import SseDecoder
-from hermesllm.usage import Usage
+from hermesllm.types.gemini import UsageMetadata
+from hermesllm.usage_wire import usage_from_gemini
 
-__all__ = ["GeminiDecoder", "GeminiUsage", "usage_from_gemini"]
+__all__ = ["GeminiDecoder"]
 
 
 class _FunctionCall(msgspec.Struct):
@@ -35,16 +36,6 @@ class _Candidate(msgspec.Struct):
     finishReason: str | None = None  # noqa: N815 - wire name
 
 
-class GeminiUsage(msgspec.Struct):
-    """`usageMetadata` of a Gemini response."""
-
-    promptTokenCount: int = 0  # noqa: N815 - wire name
-    toolUsePromptTokenCount: int = 0  # noqa: N815 - wire name
-    candidatesTokenCount: int = 0  # noqa: N815 - wire name
-    thoughtsTokenCount: int = 0  # noqa: N815 - wire name
-    cachedContentTokenCount: int = 0  # noqa: N815 - wire name
-
-
 class _Error(msgspec.Struct):
     message: str | None = None
     status: str | None = None
@@ -52,7 +43,7 @@ class _Error(msgspec.Struct):
 
 class _Chunk(msgspec.Struct):
     candidates: list[_Candidate] | None = None
-    usageMetadata: GeminiUsage | None = None  # noqa: N815 - wire name
+    usageMetadata: UsageMetadata | None = None  # noqa: N815 - wire name
     modelVersion: str | None = None  # noqa: N815 - wire name
     responseId: str | None = None  # noqa: N815 - wire name
     error: _Error | None = None
@@ -67,25 +58,20 @@ _ERROR_TYPES = {
 }
 
 
-def usage_from_gemini(usage: GeminiUsage) -> Usage:
-    """Gemini usage → neutral usage; output tokens include the thoughts."""
-    return Usage(
-        input_tokens=usage.promptTokenCount + usage.toolUsePromptTokenCount,
-        output_tokens=usage.candidatesTokenCount + usage.thoughtsTokenCount,
-        cached_input_tokens=usage.cachedContentTokenCount,
-        reasoning_tokens=usage.thoughtsTokenCount,
-    )
-
-
 class GeminiDecoder(SseDecoder):
-    """Decodes candidate 0 of each chunk; every functionCall part is one complete tool call."""
+    """Decodes candidate 0 of each chunk; every functionCall part is one complete tool call.
 
-    __slots__ = ("_calls", "_started")
+    Gemini rarely numbers its calls; a call without an id gets one made of the response id and
+    its position, so ids stay unique across the turns of a conversation.
+    """
+
+    __slots__ = ("_call_prefix", "_calls", "_started")
 
     def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
         super().__init__(sink, lenient=lenient)
         self._started = False
         self._calls = 0
+        self._call_prefix = "call_"
 
     def handle(self, name: str | None, data: str) -> None:
         chunk = _decode_chunk(data)
@@ -98,6 +84,8 @@ class GeminiDecoder(SseDecoder):
             return
         if not self._started:
             self._started = True
+            if chunk.responseId:
+                self._call_prefix = f"call_{chunk.responseId}_"
             sink.start(chunk.responseId, chunk.modelVersion)
         for candidate in chunk.candidates or ():
             if candidate.index != 0:
@@ -117,7 +105,7 @@ class GeminiDecoder(SseDecoder):
         if call is not None:
             key = self._calls
             self._calls += 1
-            sink.tool_start(key, call.id or f"call_{key}", call.name)
+            sink.tool_start(key, call.id or f"{self._call_prefix}{key}", call.name)
             sink.tool_args(key, bytes(call.args).decode())
         elif part.text:
             if part.thought:

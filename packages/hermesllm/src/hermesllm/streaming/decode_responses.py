@@ -6,27 +6,10 @@ import msgspec
 
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.sse_decoder import SseDecoder
-from hermesllm.usage import Usage
+from hermesllm.types.openai_responses import ResponseUsage
+from hermesllm.usage_wire import usage_from_responses
 
-__all__ = ["ResponsesDecoder", "ResponsesUsage", "usage_from_responses"]
-
-
-class _InputDetails(msgspec.Struct):
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
-
-
-class _OutputDetails(msgspec.Struct):
-    reasoning_tokens: int = 0
-
-
-class ResponsesUsage(msgspec.Struct):
-    """The `usage` object of a Responses response."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    input_tokens_details: _InputDetails | None = None
-    output_tokens_details: _OutputDetails | None = None
+__all__ = ["ResponsesDecoder"]
 
 
 class _Reason(msgspec.Struct):
@@ -42,7 +25,7 @@ class _Response(msgspec.Struct):
     id: str | None = None
     model: str | None = None
     status: str | None = None
-    usage: ResponsesUsage | None = None
+    usage: ResponseUsage | None = None
     incomplete_details: _Reason | None = None
     error: _Error | None = None
 
@@ -71,19 +54,6 @@ _TEXT_DELTAS = frozenset({"response.output_text.delta", "response.refusal.delta"
 _REASONING_DELTAS = frozenset(
     {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
 )
-
-
-def usage_from_responses(usage: ResponsesUsage) -> Usage:
-    """Responses usage → neutral usage (input_tokens already includes cached tokens)."""
-    inputs = usage.input_tokens_details or _InputDetails()
-    outputs = usage.output_tokens_details or _OutputDetails()
-    return Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cached_input_tokens=inputs.cached_tokens,
-        cache_creation_tokens=inputs.cache_write_tokens,
-        reasoning_tokens=outputs.reasoning_tokens,
-    )
 
 
 class ResponsesDecoder(SseDecoder):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import msgspec
 
+from hermesllm.ids import id_base
 from hermesllm.streaming.events import ClientEncoder
-from hermesllm.streaming.identity import id_base
 from hermesllm.usage import Usage
+from hermesllm.usage_wire import anthropic_usage
 
 __all__ = ["AnthropicEncoder", "anthropic_error_event"]
 
@@ -47,18 +48,6 @@ def anthropic_error_event(message: str, error_type: str = "api_error") -> bytes:
     """An `error` event; the Anthropic SDKs raise an API error on it."""
     body = {"type": "error", "error": {"type": error_type, "message": message}}
     return b"event: error\ndata: " + _enc(body) + b"\n\n"
-
-
-def anthropic_usage(usage: Usage) -> dict[str, int]:
-    """Usage in Anthropic shape: input_tokens excludes the cached and cache-written tokens."""
-    return {
-        "input_tokens": max(
-            usage.input_tokens - usage.cached_input_tokens - usage.cache_creation_tokens, 0
-        ),
-        "output_tokens": usage.output_tokens,
-        "cache_read_input_tokens": usage.cached_input_tokens,
-        "cache_creation_input_tokens": usage.cache_creation_tokens,
-    }
 
 
 class AnthropicEncoder(ClientEncoder):

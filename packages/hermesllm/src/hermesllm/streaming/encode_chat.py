@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import msgspec
 
+from hermesllm.ids import id_base
 from hermesllm.stop_reasons import anthropic_to_openai
 from hermesllm.streaming.events import ClientEncoder
-from hermesllm.streaming.identity import id_base
 from hermesllm.usage import Usage
+from hermesllm.usage_wire import chat_usage
 
 __all__ = ["ChatEncoder", "chat_error_event"]
 
@@ -24,21 +25,18 @@ def chat_error_event(message: str, error_type: str = "api_error") -> bytes:
     return b"data: " + _enc(body) + b"\n\n" + _DONE
 
 
-def chat_usage(usage: Usage) -> dict[str, object]:
-    """Usage in OpenAI chat shape."""
-    return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.input_tokens + usage.output_tokens,
-        "prompt_tokens_details": {"cached_tokens": usage.cached_input_tokens},
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-    }
-
-
 class ChatEncoder(ClientEncoder):
     """Renders neutral events as `chat.completion.chunk` objects."""
 
-    __slots__ = ("_created", "_fallback_id", "_head", "_include_usage", "_model", "_tools")
+    __slots__ = (
+        "_created",
+        "_fallback_id",
+        "_head",
+        "_include_usage",
+        "_model",
+        "_no_arguments",
+        "_tools",
+    )
 
     def __init__(self, *, model: str, fallback_id: str, created: int, include_usage: bool) -> None:
         super().__init__()
@@ -48,6 +46,7 @@ class ChatEncoder(ClientEncoder):
         self._include_usage = include_usage
         self._head = b""
         self._tools: dict[int, int] = {}
+        self._no_arguments: set[int] = set()
 
     def start(self, upstream_id: str | None, model: str | None) -> None:
         if self._head or self.closed:
@@ -84,6 +83,7 @@ class ChatEncoder(ClientEncoder):
     def _render_tool_start(self, key: int, call_id: str, name: str) -> None:
         index = len(self._tools)
         self._tools[key] = index
+        self._no_arguments.add(index)
         self._delta(
             b'{"tool_calls":[{"index":%d,"id":%b,"type":"function","function":{"name":%b,'
             b'"arguments":""}}]}' % (index, _enc(call_id), _enc(name))
@@ -93,6 +93,7 @@ class ChatEncoder(ClientEncoder):
         index = self._tools.get(key)
         if index is None:
             return
+        self._no_arguments.discard(index)
         self._delta(
             b'{"tool_calls":[{"index":%d,"function":{"arguments":%b}}]}' % (index, _enc(fragment))
         )
@@ -102,6 +103,8 @@ class ChatEncoder(ClientEncoder):
             return
         if not self._head:
             self.start(None, None)
+        for index in sorted(self._no_arguments):
+            self._delta(b'{"tool_calls":[{"index":%d,"function":{"arguments":"{}"}}]}' % index)
         self.closed = True
         reason = anthropic_to_openai(self.stop_reason)
         out = self.out

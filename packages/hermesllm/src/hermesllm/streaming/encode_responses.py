@@ -13,10 +13,11 @@ from typing import Any
 
 import msgspec
 
+from hermesllm.ids import id_base
 from hermesllm.stop_reasons import anthropic_to_openai, openai_to_responses_status
 from hermesllm.streaming.events import ClientEncoder
-from hermesllm.streaming.identity import id_base
 from hermesllm.usage import Usage
+from hermesllm.usage_wire import responses_usage
 
 __all__ = ["ResponsesEncoder", "responses_error_event"]
 
@@ -49,17 +50,6 @@ def responses_error_event(message: str, code: str = "server_error") -> bytes:
     return b"event: error\ndata: " + _enc(body) + b"\n\n"
 
 
-def responses_usage(usage: Usage) -> dict[str, object]:
-    """Usage in Responses shape."""
-    return {
-        "input_tokens": usage.input_tokens,
-        "input_tokens_details": {"cached_tokens": usage.cached_input_tokens},
-        "output_tokens": usage.output_tokens,
-        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-        "total_tokens": usage.input_tokens + usage.output_tokens,
-    }
-
-
 class _Item:
     """One output item being streamed."""
 
@@ -75,9 +65,16 @@ class _Item:
         self.name = ""
         self.signature = ""
 
+    def text(self) -> str:
+        """The streamed text; a function call that streamed no arguments has `{}`."""
+        text = "".join(self.parts)
+        if not text and self.kind == _FUNCTION_CALL:
+            return "{}"
+        return text
+
     def rendered(self, status: str) -> dict[str, Any]:
         """The item as it appears in output_item.added/done and in the final response."""
-        text = "".join(self.parts)
+        text = "" if status == "in_progress" else self.text()
         if self.kind == _MESSAGE:
             content = [] if status == "in_progress" else [_output_text(text)]
             return {
@@ -190,7 +187,7 @@ class ResponsesEncoder(ClientEncoder):
             return
         self._current = None
         where = {"item_id": item.id, "output_index": item.output_index}
-        text = "".join(item.parts)
+        text = item.text()
         if item.kind == _MESSAGE:
             where["content_index"] = 0
             self._event("response.output_text.done", {**where, "text": text, "logprobs": []})
@@ -272,13 +269,19 @@ class ResponsesEncoder(ClientEncoder):
         self.out.append(_ARGS_DELTA % (self._seq, item.id_json, item.output_index, _enc(fragment)))
         self._seq += 1
 
-    def end(self) -> None:
+    def _close_stream(self) -> bool:
+        """Open the stream if needed, close the open item and the stream; False if closed."""
         if self.closed:
-            return
+            return False
         if not self._started:
             self.start(None, None)
         self._close_current()
         self.closed = True
+        return True
+
+    def end(self) -> None:
+        if not self._close_stream():
+            return
         status, reason = openai_to_responses_status(anthropic_to_openai(self.stop_reason))
         response = self._response(status)
         if reason is not None:
@@ -286,12 +289,8 @@ class ResponsesEncoder(ClientEncoder):
         self._event(f"response.{status}", {"response": response})
 
     def error(self, message: str, error_type: str = "api_error") -> None:
-        if self.closed:
+        if not self._close_stream():
             return
-        if not self._started:
-            self.start(None, None)
-        self._close_current()
-        self.closed = True
         response = self._response("failed")
         response["error"] = {"code": "server_error", "message": message}
         self._event("response.failed", {"response": response})

@@ -19,10 +19,13 @@ from hermesllm.translate.conversation import (
     Turn,
     append_block,
     call_input,
-    unsigned_tool_turn,
+    claude_stop_sequences,
+    decode_request,
+    has_text,
+    trim_prefill,
 )
 from hermesllm.translate.media import guess_media_type
-from hermesllm.translate.reasoning import claude_thinking, sampling_allowed_while_thinking
+from hermesllm.translate.reasoning import claude_sampling, conversation_thinking
 from hermesllm.types import anthropic as an
 
 DEFAULT_MAX_TOKENS = 4096
@@ -32,13 +35,8 @@ _WEB_SEARCH_PREFIX = "web_search_"
 
 
 def decode_messages_request(body: bytes) -> an.MessagesRequest:
-    """Decode a Messages request; a malformed body raises RequestParseError naming the field."""
-    try:
-        return _DECODER.decode(body)
-    except msgspec.ValidationError as exc:
-        raise RequestParseError(f"invalid messages request: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise RequestParseError(f"request body is not valid JSON: {exc}") from None
+    """Decode a messages request; a malformed body raises RequestParseError naming the field."""
+    return decode_request(_DECODER, body, "messages")
 
 
 def _media(block: an.ImageBlock | an.DocumentBlock, message: int) -> Text | Media:
@@ -176,36 +174,32 @@ def conversation_to_messages(conversation: Conversation) -> JsonObject:
         content = _render_blocks(turn.blocks, index + 1)
         if content:
             messages.append({"role": turn.role, "content": content})
-    budget, max_tokens = claude_thinking(
-        conversation.reasoning_effort,
-        conversation.thinking_budget,
-        conversation.max_tokens,
-        conversation.tool_choice in ("required", "tool") or unsigned_tool_turn(conversation.turns),
-        DEFAULT_MAX_TOKENS,
-    )
+    trim_prefill(messages)
+    budget, max_tokens = conversation_thinking(conversation, DEFAULT_MAX_TOKENS)
     thinking = budget is not None
     body: JsonObject = {
         "model": conversation.model,
         "max_tokens": max_tokens if max_tokens is not None else DEFAULT_MAX_TOKENS,
         "messages": messages,
     }
-    if conversation.system:
-        body["system"] = _render_system(conversation.system)
+    system = [text for text in conversation.system if has_text(text)]
+    if system:
+        body["system"] = _render_system(system)
     if conversation.tools or conversation.web_search is not None:
         body["tools"] = _render_tools(conversation)
         choice = _render_tool_choice(conversation)
         if choice is not None:
             body["tool_choice"] = choice
-    if conversation.temperature is not None and not thinking:
-        body["temperature"] = conversation.temperature
-    if conversation.top_p is not None and (
-        not thinking or sampling_allowed_while_thinking(conversation.top_p)
-    ):
-        body["top_p"] = conversation.top_p
-    if conversation.top_k is not None and not thinking:
-        body["top_k"] = conversation.top_k
-    if conversation.stop:
-        body["stop_sequences"] = conversation.stop
+    temperature, top_p, top_k = claude_sampling(conversation, thinking)
+    if temperature is not None:
+        body["temperature"] = temperature
+    if top_p is not None:
+        body["top_p"] = top_p
+    if top_k is not None:
+        body["top_k"] = top_k
+    stop = claude_stop_sequences(conversation.stop)
+    if stop:
+        body["stop_sequences"] = stop
     if budget is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
     if conversation.output_format is not None:
@@ -221,7 +215,7 @@ def conversation_to_messages(conversation: Conversation) -> JsonObject:
 def _render_system(system: list[Text]) -> str | list[JsonObject]:
     if len(system) == 1 and system[0].cache_control is None:
         return system[0].text
-    return [_text_block(text) for text in system if text.text]
+    return [_text_block(text) for text in system]
 
 
 def _text_block(text: Text) -> JsonObject:
@@ -248,7 +242,7 @@ def _render_blocks(blocks: list[Block], turn: int) -> list[JsonObject]:
     others: list[JsonObject] = []
     for block in blocks:
         if isinstance(block, Text):
-            if block.text:
+            if has_text(block):
                 others.append(_text_block(block))
         elif isinstance(block, Media):
             others.append(_media_block(block))

@@ -9,13 +9,17 @@ from hermesllm.translate.conversation import (
     Text,
     ToolCall,
     ToolResult,
+    ToolSpec,
     call_input,
-    unsigned_tool_turn,
+    claude_stop_sequences,
+    has_text,
+    trim_prefill,
 )
 from hermesllm.translate.media import document_format, short_format
-from hermesllm.translate.reasoning import claude_thinking, sampling_allowed_while_thinking
+from hermesllm.translate.reasoning import claude_sampling, conversation_thinking
 
 EMPTY_CONTENT_PLACEHOLDER = "(empty)"
+HISTORY_TOOL_DESCRIPTION = "A tool called earlier in this conversation."
 DEFAULT_MAX_TOKENS = 4096
 
 
@@ -31,29 +35,24 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
         if not content:
             content = [{"text": EMPTY_CONTENT_PLACEHOLDER}]
         messages.append({"role": turn.role, "content": content})
+    trim_prefill(messages)
     body: JsonObject = {"messages": messages}
-    system = [{"text": text.text} for text in conversation.system if text.text]
+    system = [{"text": text.text} for text in conversation.system if has_text(text)]
     if system:
         body["system"] = system
-    budget, max_tokens = claude_thinking(
-        conversation.reasoning_effort,
-        conversation.thinking_budget,
-        conversation.max_tokens,
-        conversation.tool_choice in ("required", "tool") or unsigned_tool_turn(conversation.turns),
-        DEFAULT_MAX_TOKENS,
-    )
+    budget, max_tokens = conversation_thinking(conversation, DEFAULT_MAX_TOKENS)
     thinking = budget is not None
     inference: JsonObject = {}
     if max_tokens is not None:
         inference["maxTokens"] = max_tokens
-    if conversation.temperature is not None and not thinking:
-        inference["temperature"] = conversation.temperature
-    if conversation.top_p is not None and (
-        not thinking or sampling_allowed_while_thinking(conversation.top_p)
-    ):
-        inference["topP"] = conversation.top_p
-    if conversation.stop:
-        inference["stopSequences"] = conversation.stop
+    temperature, top_p, top_k = claude_sampling(conversation, thinking)
+    if temperature is not None:
+        inference["temperature"] = temperature
+    if top_p is not None:
+        inference["topP"] = top_p
+    stop = claude_stop_sequences(conversation.stop)
+    if stop:
+        inference["stopSequences"] = stop
     if inference:
         body["inferenceConfig"] = inference
     tool_config = _tool_config(conversation, has_tool_blocks)
@@ -62,8 +61,8 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
     additional: JsonObject = {}
     if budget is not None:
         additional["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    if conversation.top_k is not None and not thinking:
-        additional["top_k"] = conversation.top_k
+    if top_k is not None:
+        additional["top_k"] = top_k
     if additional:
         body["additionalModelRequestFields"] = additional
     metadata = dict(conversation.metadata or {})
@@ -101,7 +100,7 @@ def _render_blocks(blocks: list[Block], turn: int) -> list[JsonObject]:
     others: list[JsonObject] = []
     for block in blocks:
         if isinstance(block, Text):
-            if block.text:
+            if has_text(block):
                 others.append({"text": block.text})
         elif isinstance(block, Media):
             others.append(_media(block, turn))
@@ -126,7 +125,7 @@ def _tool_result(result: ToolResult, turn: int) -> JsonObject:
     content = [
         {"text": part.text} if isinstance(part, Text) else _media(part, turn)
         for part in result.content
-        if not isinstance(part, Text) or part.text
+        if not isinstance(part, Text) or has_text(part)
     ]
     if not content:
         content = [{"text": EMPTY_CONTENT_PLACEHOLDER}]
@@ -134,14 +133,28 @@ def _tool_result(result: ToolResult, turn: int) -> JsonObject:
     return {"toolResult": {"toolUseId": result.call_id, "content": content, "status": status}}
 
 
+def _history_tools(conversation: Conversation) -> list[ToolSpec]:
+    """Specs for the tools called earlier in the conversation (by name, first call first)."""
+    names = {
+        block.name: None
+        for turn in conversation.turns
+        for block in turn.blocks
+        if isinstance(block, ToolCall)
+    }
+    return [ToolSpec(name, HISTORY_TOOL_DESCRIPTION) for name in names]
+
+
 def _tool_config(conversation: Conversation, has_tool_blocks: bool) -> JsonObject | None:
-    if not conversation.tools:
-        return None
+    """The toolConfig; Bedrock needs one whenever the history holds toolUse/toolResult blocks,
+    so a request that replays tool calls without offering tools declares the called ones."""
     mode = conversation.tool_choice
-    if mode == "none" and not has_tool_blocks:
+    specs = conversation.tools
+    if not specs and has_tool_blocks:
+        specs = _history_tools(conversation)
+    if not specs or (mode == "none" and not has_tool_blocks):
         return None
     tools: list[JsonObject] = []
-    for tool in conversation.tools:
+    for tool in specs:
         spec: JsonObject = {"name": tool.name}
         if tool.description is not None:
             spec["description"] = tool.description

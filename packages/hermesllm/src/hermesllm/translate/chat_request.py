@@ -2,7 +2,7 @@
 
 import msgspec
 
-from hermesllm.errors import RequestParseError, UnsupportedConversionError
+from hermesllm.errors import UnsupportedConversionError
 from hermesllm.translate.conversation import (
     Block,
     Conversation,
@@ -17,6 +17,7 @@ from hermesllm.translate.conversation import (
     Turn,
     append_block,
     call_arguments,
+    decode_request,
 )
 from hermesllm.translate.media import data_url, media_from_url
 from hermesllm.translate.reasoning import reasoning_effort
@@ -26,13 +27,8 @@ _DECODER = msgspec.json.Decoder(chat.ChatRequest)
 
 
 def decode_chat_request(body: bytes) -> chat.ChatRequest:
-    """Decode a Chat request; a malformed body raises RequestParseError naming the field."""
-    try:
-        return _DECODER.decode(body)
-    except msgspec.ValidationError as exc:
-        raise RequestParseError(f"invalid chat completions request: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise RequestParseError(f"request body is not valid JSON: {exc}") from None
+    """Decode a Chat Completions request (RequestParseError naming the field if malformed)."""
+    return decode_request(_DECODER, body, "chat completions")
 
 
 def _content_text(content: chat.Content | None) -> str:
@@ -43,13 +39,24 @@ def _content_text(content: chat.Content | None) -> str:
     return "".join(part.text for part in content if isinstance(part, chat.TextPart))
 
 
+def _system_texts(content: chat.Content) -> list[Text]:
+    """A system/developer message as one text, or one per part when a part is a cache
+    breakpoint (so the breakpoint keeps its place)."""
+    if isinstance(content, str):
+        return [Text(content)]
+    parts = [part for part in content if isinstance(part, chat.TextPart)]
+    if not any(part.cache_control for part in parts):
+        return [Text("".join(part.text for part in parts))]
+    return [Text(part.text, part.cache_control) for part in parts]
+
+
 def _content_blocks(content: chat.Content, index: int) -> list[Text | Media]:
     if isinstance(content, str):
         return [Text(content)]
     blocks: list[Text | Media] = []
     for part in content:
         if isinstance(part, chat.TextPart):
-            blocks.append(Text(part.text))
+            blocks.append(Text(part.text, part.cache_control))
         elif isinstance(part, chat.ImagePart):
             blocks.append(media_from_url(part.image_url.url))
         elif isinstance(part, chat.FilePart):
@@ -94,7 +101,7 @@ def chat_to_conversation(request: chat.ChatRequest, model: str) -> Conversation:
             result = ToolResult(message.tool_call_id, _content_blocks(message.content, index))
             append_block(turns, "user", result)
         elif isinstance(message, (chat.SystemMessage, chat.DeveloperMessage)):
-            system.append(Text(_content_text(message.content)))
+            system.extend(_system_texts(message.content))
         else:
             raise UnsupportedConversionError(
                 f"messages[{index}]: legacy role 'function' messages cannot be translated; "

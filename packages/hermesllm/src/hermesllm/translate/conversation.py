@@ -4,13 +4,14 @@ A source request is parsed into a `Conversation`; a target request is rendered f
 keep what any of the APIs can say: text, images, documents, tool calls and results, reasoning.
 """
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
 from hermesllm.errors import RequestParseError
 
 JsonObject = dict[str, Any]
+T = TypeVar("T")
 
 
 class Text(msgspec.Struct):
@@ -110,6 +111,28 @@ class Conversation(msgspec.Struct):
     web_search: JsonObject | None = None
 
 
+def has_text(text: Text) -> bool:
+    """True when a text block holds more than white space (Claude rejects blank blocks)."""
+    return not text.text.isspace() and bool(text.text)
+
+
+def claude_stop_sequences(stop: list[str]) -> list[str]:
+    """The stop sequences Claude accepts: it rejects empty and white-space-only ones."""
+    return [sequence for sequence in stop if sequence.strip()]
+
+
+def trim_prefill(messages: list[JsonObject]) -> None:
+    """Strip trailing white space off a final assistant text (a prefill): Claude rejects it.
+
+    `messages` are rendered Anthropic or Bedrock messages; text blocks hold non-blank text.
+    """
+    if not messages or messages[-1].get("role") != "assistant":
+        return
+    last = messages[-1]["content"][-1]
+    if isinstance(last.get("text"), str):
+        last["text"] = last["text"].rstrip()
+
+
 def append_block(turns: list[Turn], role: Literal["user", "assistant"], block: Block) -> None:
     """Add a block to the last turn when it has the same role, else start a new turn."""
     if turns and turns[-1].role == role:
@@ -119,8 +142,8 @@ def append_block(turns: list[Turn], role: Literal["user", "assistant"], block: B
 
 
 def call_arguments(call: ToolCall) -> str:
-    """A tool call's arguments as JSON text."""
-    if call.arguments is not None:
+    """A tool call's arguments as JSON text (`{}` for a call without arguments)."""
+    if call.arguments is not None and call.arguments.strip():
         return call.arguments
     return msgspec.json.encode(call.input if call.input is not None else {}).decode()
 
@@ -153,3 +176,13 @@ def unsigned_tool_turn(turns: list[Turn]) -> bool:
         first = turn.blocks[0]
         return not (isinstance(first, Reasoning) and (first.signature or first.redacted))
     return False
+
+
+def decode_request(decoder: msgspec.json.Decoder[T], body: bytes, api: str) -> T:
+    """Decode a client request; a malformed body raises RequestParseError naming the field."""
+    try:
+        return decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise RequestParseError(f"invalid {api} request: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise RequestParseError(f"request body is not valid JSON: {exc}") from None

@@ -1,5 +1,7 @@
 """Reasoning effort (OpenAI) ↔ thinking token budget (Anthropic, Bedrock, Gemini)."""
 
+from hermesllm.translate.conversation import Conversation, unsigned_tool_turn
+
 MIN_THINKING_BUDGET = 1024
 
 _BUDGET_BY_EFFORT = {
@@ -72,3 +74,27 @@ def claude_thinking(
 def sampling_allowed_while_thinking(top_p: float | None) -> bool:
     """Claude accepts top_p while thinking only from 0.95 up (and no temperature or top_k)."""
     return top_p is not None and top_p >= 0.95
+
+
+def conversation_thinking(
+    conversation: Conversation, default_max_tokens: int
+) -> tuple[int | None, int | None]:
+    """`claude_thinking` for a conversation: a forced tool or an unsigned tool turn blocks it."""
+    return claude_thinking(
+        conversation.reasoning_effort,
+        conversation.thinking_budget,
+        conversation.max_tokens,
+        conversation.tool_choice in ("required", "tool") or unsigned_tool_turn(conversation.turns),
+        default_max_tokens,
+    )
+
+
+def claude_sampling(
+    conversation: Conversation, thinking: bool
+) -> tuple[float | None, float | None, int | None]:
+    """(temperature, top_p, top_k) a Claude request can carry: while thinking only a top_p
+    from 0.95 up is accepted."""
+    if not thinking:
+        return conversation.temperature, conversation.top_p, conversation.top_k
+    top_p = conversation.top_p if sampling_allowed_while_thinking(conversation.top_p) else None
+    return None, top_p, None

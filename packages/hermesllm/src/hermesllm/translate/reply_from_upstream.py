@@ -9,16 +9,25 @@ import msgspec
 from hermesllm import stop_reasons
 from hermesllm.apis import UpstreamApi
 from hermesllm.errors import ResponseParseError
+from hermesllm.ids import new_id
 from hermesllm.translate.conversation import Reasoning, Text, ToolCall
-from hermesllm.translate.reply import Reply, ReplyBlock, new_id
+from hermesllm.translate.reply import Reply, ReplyBlock
 from hermesllm.types import anthropic as an
 from hermesllm.types import bedrock as br
 from hermesllm.types import gemini as gm
 from hermesllm.types import openai_chat as chat
 from hermesllm.types import openai_responses as rs
 from hermesllm.usage import Usage
+from hermesllm.usage_wire import (
+    usage_from_anthropic,
+    usage_from_bedrock,
+    usage_from_chat,
+    usage_from_gemini,
+    usage_from_responses,
+)
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 _CHAT = msgspec.json.Decoder(chat.ChatCompletion)
 _ANTHROPIC = msgspec.json.Decoder(an.MessageResponse)
@@ -34,69 +43,8 @@ def _decode(decoder: msgspec.json.Decoder[T], body: bytes, api: str) -> T:
         raise ResponseParseError(f"invalid {api} response: {exc}") from None
 
 
-def chat_usage(usage: chat.ChatUsage | None) -> Usage | None:
-    """Usage of a chat completion (cached tokens from either convention)."""
-    if usage is None:
-        return None
-    details = usage.prompt_tokens_details
-    cached = details.cached_tokens if details else 0
-    written = details.cache_write_tokens if details else 0
-    reasoning = (
-        usage.completion_tokens_details.reasoning_tokens if usage.completion_tokens_details else 0
-    )
-    return Usage(
-        usage.prompt_tokens,
-        usage.completion_tokens,
-        cached or usage.cache_read_input_tokens or 0,
-        written or usage.cache_creation_input_tokens or 0,
-        reasoning,
-    )
-
-
-def anthropic_usage(usage: an.AnthropicUsage | None) -> Usage | None:
-    """Usage of a message; the prompt total adds cache reads and writes back in."""
-    if usage is None:
-        return None
-    cached = usage.cache_read_input_tokens or 0
-    created = usage.cache_creation_input_tokens or 0
-    return Usage(usage.input_tokens + cached + created, usage.output_tokens, cached, created)
-
-
-def responses_usage(usage: rs.ResponseUsage | None) -> Usage | None:
-    """Usage of a Responses response."""
-    if usage is None:
-        return None
-    inputs = usage.input_tokens_details
-    outputs = usage.output_tokens_details
-    return Usage(
-        usage.input_tokens,
-        usage.output_tokens,
-        inputs.cached_tokens if inputs else 0,
-        inputs.cache_write_tokens if inputs else 0,
-        outputs.reasoning_tokens if outputs else 0,
-    )
-
-
-def bedrock_usage(usage: br.ConverseUsage | None) -> Usage | None:
-    """Usage of a Converse response; the prompt total adds cache reads and writes back in."""
-    if usage is None:
-        return None
-    cached = usage.cache_read_input_tokens or 0
-    written = usage.cache_write_input_tokens or 0
-    return Usage(usage.input_tokens + cached + written, usage.output_tokens, cached, written)
-
-
-def gemini_usage(usage: gm.UsageMetadata | None) -> Usage | None:
-    """Usage of a Gemini response; thoughts count as (reasoning) output tokens."""
-    if usage is None:
-        return None
-    return Usage(
-        usage.prompt_token_count + usage.tool_use_prompt_token_count,
-        usage.candidates_token_count + usage.thoughts_token_count,
-        usage.cached_content_token_count,
-        0,
-        usage.thoughts_token_count,
-    )
+def _usage(read: Callable[[U], Usage], usage: U | None) -> Usage | None:
+    return None if usage is None else read(usage)
 
 
 def from_chat(body: bytes, model: str) -> Reply:
@@ -107,8 +55,9 @@ def from_chat(body: bytes, model: str) -> Reply:
     choice = completion.choices[0]
     message = choice.message
     blocks: list[ReplyBlock] = []
-    if message.reasoning_content:
-        blocks.append(Reasoning(message.reasoning_content))
+    reasoning = message.reasoning_content or message.reasoning
+    if reasoning:
+        blocks.append(Reasoning(reasoning))
     if message.content:
         blocks.append(Text(message.content))
     blocks.extend(
@@ -124,7 +73,7 @@ def from_chat(body: bytes, model: str) -> Reply:
         blocks=blocks,
         finish_reason=finish,
         stop_reason="refusal" if refused else stop_reasons.openai_to_anthropic(finish),
-        usage=chat_usage(completion.usage),
+        usage=_usage(usage_from_chat, completion.usage),
         refusal=message.refusal,
     )
 
@@ -150,7 +99,7 @@ def from_anthropic(body: bytes, model: str) -> Reply:
         blocks=blocks,
         finish_reason=stop_reasons.anthropic_to_openai(stop),
         stop_reason=stop,
-        usage=anthropic_usage(message.usage),
+        usage=_usage(usage_from_anthropic, message.usage),
         stop_sequence=message.stop_sequence,
     )
 
@@ -193,7 +142,7 @@ def from_responses(body: bytes, model: str) -> Reply:
         blocks=blocks,
         finish_reason=finish,
         stop_reason=stop_reasons.openai_to_anthropic(finish),
-        usage=responses_usage(response.usage),
+        usage=_usage(usage_from_responses, response.usage),
         refusal=refusal,
     )
 
@@ -223,7 +172,7 @@ def from_bedrock(body: bytes, model: str) -> Reply:
         blocks=blocks,
         finish_reason=stop_reasons.bedrock_to_openai(response.stop_reason),
         stop_reason=stop_reasons.bedrock_to_anthropic(response.stop_reason),
-        usage=bedrock_usage(response.usage),
+        usage=_usage(usage_from_bedrock, response.usage),
     )
 
 
@@ -256,7 +205,7 @@ def from_gemini(body: bytes, model: str) -> Reply:
         blocks=blocks,
         finish_reason=stop_reasons.gemini_to_openai(reason, has_tool_calls=has_calls),
         stop_reason=stop_reasons.gemini_to_anthropic(reason, has_tool_calls=has_calls),
-        usage=gemini_usage(response.usage_metadata),
+        usage=_usage(usage_from_gemini, response.usage_metadata),
     )
 
 
@@ -300,13 +249,13 @@ def upstream_usage(body: bytes, upstream: UpstreamApi) -> Usage | None:
     """Usage of an upstream response body, or None when absent or unreadable."""
     try:
         if upstream is UpstreamApi.CHAT:
-            return chat_usage(_CHAT_USAGE.decode(body).usage)
+            return _usage(usage_from_chat, _CHAT_USAGE.decode(body).usage)
         if upstream is UpstreamApi.MESSAGES:
-            return anthropic_usage(_ANTHROPIC_USAGE.decode(body).usage)
+            return _usage(usage_from_anthropic, _ANTHROPIC_USAGE.decode(body).usage)
         if upstream is UpstreamApi.RESPONSES:
-            return responses_usage(_RESPONSES_USAGE.decode(body).usage)
+            return _usage(usage_from_responses, _RESPONSES_USAGE.decode(body).usage)
         if upstream is UpstreamApi.BEDROCK_CONVERSE:
-            return bedrock_usage(_BEDROCK_USAGE.decode(body).usage)
-        return gemini_usage(_GEMINI_USAGE.decode(body).usage_metadata)
+            return _usage(usage_from_bedrock, _BEDROCK_USAGE.decode(body).usage)
+        return _usage(usage_from_gemini, _GEMINI_USAGE.decode(body).usage_metadata)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None

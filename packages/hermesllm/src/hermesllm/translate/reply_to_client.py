@@ -3,38 +3,29 @@
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
-
 from hermesllm import stop_reasons
 from hermesllm.apis import ClientApi
-from hermesllm.translate.conversation import JsonObject, Reasoning, Text, ToolCall, call_arguments
-from hermesllm.translate.reply import Reply, bare_id, prefixed
+from hermesllm.errors import RequestParseError
+from hermesllm.ids import bare_id, prefixed
+from hermesllm.translate.conversation import (
+    JsonObject,
+    Reasoning,
+    Text,
+    ToolCall,
+    call_arguments,
+    call_input,
+)
+from hermesllm.translate.reply import Reply
 from hermesllm.usage import Usage
+from hermesllm.usage_wire import anthropic_usage, chat_usage, responses_usage
 
 
 def _tool_input(call: ToolCall) -> Any:
     """Arguments as a JSON value; text that is not JSON is kept under `_raw_arguments`."""
-    if call.arguments is None:
-        return call.input if call.input is not None else {}
-    if not call.arguments.strip():
-        return {}
     try:
-        return msgspec.json.decode(call.arguments)
-    except msgspec.DecodeError:
+        return call_input(call, 0)
+    except RequestParseError:
         return {"_raw_arguments": call.arguments}
-
-
-def _chat_usage(usage: Usage) -> JsonObject:
-    return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": {
-            "cached_tokens": usage.cached_input_tokens,
-            "cache_write_tokens": usage.cache_creation_tokens,
-        },
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-    }
 
 
 def to_chat(reply: Reply) -> JsonObject:
@@ -65,7 +56,7 @@ def to_chat(reply: Reply) -> JsonObject:
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
     }
     if reply.usage is not None:
-        body["usage"] = _chat_usage(reply.usage)
+        body["usage"] = chat_usage(reply.usage)
     return body
 
 
@@ -93,8 +84,6 @@ def to_messages(reply: Reply) -> JsonObject:
                 )
     if reply.refusal and not any(block.get("type") == "text" for block in content):
         content.append({"type": "text", "text": reply.refusal})
-    usage = reply.usage or Usage()
-    cached, created = usage.cached_input_tokens, usage.cache_creation_tokens
     return {
         "id": prefixed("msg_", reply.id),
         "type": "message",
@@ -103,12 +92,7 @@ def to_messages(reply: Reply) -> JsonObject:
         "content": content,
         "stop_reason": reply.stop_reason,
         "stop_sequence": reply.stop_sequence,
-        "usage": {
-            "input_tokens": max(usage.input_tokens - cached - created, 0),
-            "output_tokens": usage.output_tokens,
-            "cache_read_input_tokens": cached,
-            "cache_creation_input_tokens": created,
-        },
+        "usage": anthropic_usage(reply.usage or Usage()),
     }
 
 
@@ -169,17 +153,7 @@ def to_responses(reply: Reply) -> JsonObject:
         "tools": [],
     }
     if reply.usage is not None:
-        usage = reply.usage
-        body["usage"] = {
-            "input_tokens": usage.input_tokens,
-            "input_tokens_details": {
-                "cached_tokens": usage.cached_input_tokens,
-                "cache_write_tokens": usage.cache_creation_tokens,
-            },
-            "output_tokens": usage.output_tokens,
-            "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-            "total_tokens": usage.total_tokens,
-        }
+        body["usage"] = responses_usage(reply.usage)
     return body
 
 

@@ -18,6 +18,7 @@ from hermesllm.translate.conversation import (
     ToolSpec,
     Turn,
     append_block,
+    decode_request,
 )
 from hermesllm.translate.media import media_from_url
 from hermesllm.types import openai_responses as rs
@@ -38,13 +39,8 @@ _CUSTOM_TOOL_PARAMETERS: JsonObject = {
 
 
 def decode_responses_request(body: bytes) -> rs.ResponsesRequest:
-    """Decode a Responses request; a malformed body raises RequestParseError naming the field."""
-    try:
-        return _DECODER.decode(body)
-    except msgspec.ValidationError as exc:
-        raise RequestParseError(f"invalid responses request: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise RequestParseError(f"request body is not valid JSON: {exc}") from None
+    """Decode a responses request; a malformed body raises RequestParseError naming the field."""
+    return decode_request(_DECODER, body, "responses")
 
 
 def _convert_item(item: JsonObject, where: str) -> rs.InputItem:

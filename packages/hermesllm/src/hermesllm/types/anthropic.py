@@ -238,10 +238,13 @@ class MessagesRequest(msgspec.Struct, omit_defaults=True):
 
 
 class AnthropicUsage(msgspec.Struct, omit_defaults=True):
-    """Usage of a message; `input_tokens` excludes cache reads and writes."""
+    """Usage of a message; `input_tokens` excludes cache reads and writes.
 
-    input_tokens: int = 0
-    output_tokens: int = 0
+    Every count may be absent or null (a stream's message_delta reports only some of them).
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
     cache_read_input_tokens: int | None = None
     cache_creation_input_tokens: int | None = None
 

@@ -173,11 +173,11 @@ class ConverseOutput(Camel):
 
 
 class ConverseUsage(Camel):
-    """Usage; `inputTokens` excludes cache reads and writes."""
+    """Usage; `inputTokens` excludes cache reads and writes (every count may be absent)."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
     cache_read_input_tokens: int | None = None
     cache_write_input_tokens: int | None = None
 

@@ -141,12 +141,12 @@ class Candidate(Camel):
 class UsageMetadata(Camel):
     """Usage; `candidatesTokenCount` excludes thoughts, `promptTokenCount` includes cache."""
 
-    prompt_token_count: int = 0
-    candidates_token_count: int = 0
-    total_token_count: int = 0
-    cached_content_token_count: int = 0
-    thoughts_token_count: int = 0
-    tool_use_prompt_token_count: int = 0
+    prompt_token_count: int | None = None
+    candidates_token_count: int | None = None
+    total_token_count: int | None = None
+    cached_content_token_count: int | None = None
+    thoughts_token_count: int | None = None
+    tool_use_prompt_token_count: int | None = None
 
 
 class PromptFeedback(Camel):

@@ -30,9 +30,11 @@ class FileRef(msgspec.Struct, omit_defaults=True):
 
 
 class TextPart(msgspec.Struct, tag_field="type", tag="text", omit_defaults=True):
-    """A text content part."""
+    """A text content part; `cache_control` is the Anthropic prompt-cache breakpoint that
+    OpenAI-compatible gateways accept on parts."""
 
     text: str
+    cache_control: JsonObject | None = None
 
 
 class ImagePart(msgspec.Struct, tag_field="type", tag="image_url", omit_defaults=True):
@@ -214,22 +216,25 @@ class ChatRequest(msgspec.Struct, omit_defaults=True):
 class PromptTokensDetails(msgspec.Struct, omit_defaults=True):
     """Prompt tokens read from and written to the prompt cache."""
 
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 class CompletionTokensDetails(msgspec.Struct, omit_defaults=True):
     """Reasoning tokens inside the completion."""
 
-    reasoning_tokens: int = 0
+    reasoning_tokens: int | None = None
 
 
 class ChatUsage(msgspec.Struct, omit_defaults=True):
-    """Usage of a chat completion; some providers also send `cache_read_input_tokens`."""
+    """Usage of a chat completion; some providers also send `cache_read_input_tokens`.
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    Every count may be absent or null (providers send null for counts they do not track).
+    """
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
     prompt_tokens_details: PromptTokensDetails | None = None
     completion_tokens_details: CompletionTokensDetails | None = None
     cache_read_input_tokens: int | None = None
@@ -237,12 +242,14 @@ class ChatUsage(msgspec.Struct, omit_defaults=True):
 
 
 class ResponseMessage(msgspec.Struct, omit_defaults=True):
-    """The assistant message of a completion choice."""
+    """The assistant message of a completion choice (reasoning text as `reasoning_content`,
+    or `reasoning` at some providers)."""
 
     role: str = "assistant"
     content: str | None = None
     tool_calls: list[ToolCall] | None = None
     reasoning_content: str | None = None
+    reasoning: str | None = None
     refusal: str | None = None
 
 

@@ -234,22 +234,22 @@ class ResponsesRequest(msgspec.Struct, omit_defaults=True):
 class InputTokensDetails(msgspec.Struct, omit_defaults=True):
     """Input tokens read from and written to the prompt cache."""
 
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 class OutputTokensDetails(msgspec.Struct, omit_defaults=True):
     """Reasoning output tokens."""
 
-    reasoning_tokens: int = 0
+    reasoning_tokens: int | None = None
 
 
 class ResponseUsage(msgspec.Struct, omit_defaults=True):
-    """Usage of a response."""
+    """Usage of a response (every count may be absent or null)."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
     input_tokens_details: InputTokensDetails | None = None
     output_tokens_details: OutputTokensDetails | None = None
 
