@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import struct
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +17,30 @@ from plano_testkit.recording import Outcome
 from plano_testkit.reply import Reply
 
 MESSAGES: Any = [{"role": "user", "content": "hi"}]
+
+
+class ResettingServer:
+    """Accepts connections, reads the request, and closes without answering."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = int(self.listener.getsockname()[1])
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+
+RESETTING = ResettingServer()
 
 
 def closed_port() -> int:
@@ -47,6 +73,9 @@ model_providers:
     access_key: sk-x
     base_url: http://127.0.0.1:{closed_port()}
   - model: mistral/mistral-small-latest
+  - model: openai/gpt-resetting
+    access_key: sk-x
+    base_url: http://127.0.0.1:{RESETTING.port}
 """
 
 
@@ -140,6 +169,12 @@ def test_gw_connection_refused_is_502(oa: openai.OpenAI, an: anthropic.Anthropic
     with pytest.raises(anthropic.InternalServerError) as an_info:
         an.messages.create(model="gpt-unreachable", max_tokens=5, messages=MESSAGES)
     assert an_info.value.status_code == 502
+
+
+def test_gw_connection_reset_before_headers_is_502(oa: openai.OpenAI) -> None:
+    with pytest.raises(openai.InternalServerError, match="upstream connection failed") as info:
+        oa.chat.completions.create(model="gpt-resetting", messages=MESSAGES)
+    assert info.value.status_code == 502
 
 
 def test_gw_malformed_json_is_400(oa: openai.OpenAI, an: anthropic.Anthropic) -> None:

@@ -207,6 +207,18 @@ def test_gw_metrics_after_plain_and_streamed_requests(
     assert gateway.metric("llm_gateway_input_tokens_total", labels) > 0
     assert gateway.metric("llm_gateway_overhead_seconds_count", labels) == 1
     assert gateway.metric("llm_gateway_in_flight_requests") == 0
+    openai_labels = {"provider": "openai/gpt-4o-mini", "model": "gpt-4o-mini"}
+    before = gateway.metric("llm_gateway_output_tokens_total", openai_labels)
+    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="k", max_retries=0) as sdk:
+        fake_upstream.enqueue(Reply(text="counted without any usage chunk at all"))
+        for _ in sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+        ):
+            pass
+    deadline = time.monotonic() + 3
+    while gateway.metric("llm_gateway_output_tokens_total", openai_labels) == before:
+        assert time.monotonic() < deadline, "no output tokens estimated for a stream"
+        time.sleep(0.01)
     text = Http(gateway.port).get("/metrics").text
     assert "llm_gateway_requests_total{" in text
     assert 'status="200"' in text

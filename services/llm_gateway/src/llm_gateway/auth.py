@@ -152,18 +152,17 @@ def build_upstream_headers(
         key = auth.access_key or None
     if upstream is UpstreamApi.MESSAGES:
         headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
+    aws = auth.aws_credentials if auth.provider_id is ProviderId.AMAZON_BEDROCK else None
     if key is not None:
         for name, value in auth_headers(auth.provider_id, upstream, key).items():
             if name == "anthropic-version":
                 headers.setdefault(name, value)
             else:
                 headers[name] = value
-    elif auth.provider_id is ProviderId.AMAZON_BEDROCK and auth.aws_credentials is not None:
-        pass
-    elif not auth.passthrough and not auth.has_base_url:
+    elif aws is None and not auth.passthrough and not auth.has_base_url:
         raise BadRequest(f'No access key configured for selected LLM Provider "{auth.name}"')
     headers.update(auth.extra_headers)
-    if key is None and auth.provider_id is ProviderId.AMAZON_BEDROCK and auth.aws_credentials:
+    if key is None and aws is not None:
         region = auth.aws_region or region_from_host(target.host) or "us-east-1"
         headers.update(
             sign_headers(
@@ -173,7 +172,7 @@ def build_upstream_headers(
                 query=target.query,
                 headers={"content-type": headers["content-type"]},
                 body=body,
-                credentials=auth.aws_credentials,
+                credentials=aws,
                 region=region,
                 service="bedrock",
             )

@@ -97,7 +97,7 @@ class GatewayMetrics:
         )
         self.output_tokens = Counter(
             "llm_gateway_output_tokens",
-            "Output tokens (from upstream usage, estimated when absent).",
+            "Output tokens (upstream usage; estimated from streamed text when absent).",
             PROVIDER_MODEL,
             registry=r,
         )

@@ -44,7 +44,7 @@ from llm_gateway.auth import build_upstream_headers
 from llm_gateway.observe import Observer
 from llm_gateway.ratelimiting import TokenLimits, input_tokens
 from llm_gateway.record import RequestRecord
-from llm_gateway.routes import RouteTable
+from llm_gateway.routes import PROVIDER_HINT_HEADER, RouteTable
 from llm_gateway.settings import GatewaySettings
 from llm_gateway.transport import Attempts, UpstreamTransport
 
@@ -147,7 +147,7 @@ class Pipeline:
         record.requested_model = requested or ""
         streaming = parsed.get("stream") is True
         record.streaming = streaming
-        route = self.routes.select(headers.get("x-arch-llm-provider-hint"), requested)
+        route = self.routes.select(headers.get(PROVIDER_HINT_HEADER), requested)
         record.provider = route.name
         record.model = route.model
         upstream = upstream_api_for(route.provider_id, client, streaming=streaming)
@@ -268,6 +268,8 @@ class Pipeline:
         if usage is not None:
             record.input_tokens = usage.input_tokens or record.input_tokens
             record.output_tokens = usage.output_tokens
+        else:
+            record.output_tokens = translator.estimated_output_tokens or None
         await relay.end(tail)
 
 

@@ -13,6 +13,7 @@
 | rate-limit backend | env `PLANO_RATELIMIT_BACKEND` (`memory` or `redis`) | memory |
 | Redis URL of the redis backend | env `PLANO_RATELIMIT_REDIS_URL` | redis://127.0.0.1:6379/0 |
 | Redis failure policy | env `PLANO_RATELIMIT_FAIL_OPEN` (`1`/`0`) | 1 (fail open) |
+| access log destination | env `PLANO_ACCESS_LOG` (`stderr`, a path, `off`) | stderr |
 """
 
 from __future__ import annotations
