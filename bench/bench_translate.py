@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.cache_control import DEFAULT_MIN_PREFIX_TOKENS
 from hermesllm.provider_ids import ProviderId

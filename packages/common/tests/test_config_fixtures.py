@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from plano_common.config import PlanoConfig, load_config
 from plano_common.config.durations import parse_duration
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from plano_common.config import ConfigError, load_config, load_config_text
 
 HEAD = "version: v0.4.0\nlisteners:\n  - {type: model, name: m, port: 12000}\n"

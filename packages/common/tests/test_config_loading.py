@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hermesllm.catalog import models_for
 from hermesllm.provider_ids import ProviderId
 from plano_common.config import ConfigError, PlanoConfig, load_config, load_config_text

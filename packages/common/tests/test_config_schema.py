@@ -10,6 +10,7 @@ from typing import Any
 import msgspec.inspect as mi
 import pytest
 import yaml
+
 from plano_common.config import config_json_schema
 from plano_common.config.cli import main
 from plano_common.config.document import ConfigDocument

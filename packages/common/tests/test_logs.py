@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+
 from plano_common.logs import (
     JsonFormatter,
     SecretMaskingFilter,

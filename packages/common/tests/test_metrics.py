@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from plano_common import metrics
 from prometheus_client import Counter, Histogram
+
+from plano_common import metrics
 
 
 def test_registries_are_independent() -> None:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from plano_common.path_params import PathParamError, build_path, remaining_params
 
 CLUSTER = "/cluster.open-cluster-management.io/v1/managedclusters"

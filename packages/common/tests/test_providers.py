@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hermesllm.catalog import models_for
 from hermesllm.provider_ids import ProviderId
 from plano_common.config import load_config_text

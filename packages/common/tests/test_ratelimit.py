@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from plano_common.errors import RateLimited, ServiceUnavailable
 from plano_common.ratelimit import (
     SELECTOR_HEADER,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+
 from plano_common.ratelimit import (
     SELECTOR_HEADER,
     InProcessRateLimiter,
@@ -83,7 +84,10 @@ async def _in_thread(func: Callable[[], Any]) -> Any:
 
 async def test_replicas_share_one_budget_through_redis(redis_url: str, prefix: str) -> None:
     admitted = await _in_thread(
-        lambda: _hammer(lambda: RedisRateLimiter(redis_url, [RULE], key_prefix=prefix))
+        lambda: _hammer(
+            # A generous timeout: this test is about sharing a budget, not about a slow machine.
+            lambda: RedisRateLimiter(redis_url, [RULE], key_prefix=prefix, timeout_seconds=10.0)
+        )
     )
     total = sum(admitted)
     # The limit, plus at most one token refilled (one per 36 s) during the test.

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from plano_common.service import ServiceArgs, ServiceSpec, hypercorn_config, main
 
 
 def _args(host: str) -> ServiceArgs:
-    return ServiceArgs(config="plano.yaml", host=host, port=12001, workers=1)
+    return ServiceArgs(config="plano.yaml", host=host, port=12001)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import tiktoken_ext.openai_public as openai_public
+
 from plano_common import tokenizer
 
 

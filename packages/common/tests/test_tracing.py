@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from opentelemetry.trace import SpanKind
+
 from plano_common import tracing
 from plano_common.config.types import SpanAttributes as ConfigSpanAttributes
 from plano_common.config.types import Tracing as ConfigTracing

@@ -4,6 +4,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from hermesllm.apis import UpstreamApi
 from hermesllm.cache_control import CacheStrategy, cache_strategy, inject_cache_breakpoints
 from hermesllm.provider_ids import ProviderId

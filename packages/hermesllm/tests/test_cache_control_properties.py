@@ -3,11 +3,12 @@
 import copy
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hermesllm.apis import UpstreamApi
 from hermesllm.cache_control import MAX_BREAKPOINTS, inject_cache_breakpoints
 from hermesllm.provider_ids import ProviderId
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 MARKER = st.sampled_from([None, {"type": "ephemeral"}, {"type": "ephemeral", "ttl": "5m"}])
 TEXT = st.text(min_size=0, max_size=40) | st.builds(lambda n: "w" * n, st.integers(0, 3000))

@@ -2,6 +2,7 @@
 
 import msgspec
 import pytest
+
 from hermesllm.catalog import decode_catalog, load_catalog, models_for
 from hermesllm.provider_ids import ProviderId
 

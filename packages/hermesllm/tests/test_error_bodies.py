@@ -5,6 +5,7 @@ import json
 import anthropic.types
 import openai.types
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.error_bodies import render_error, translate_error
 

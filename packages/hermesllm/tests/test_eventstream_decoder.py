@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from hermesllm.errors import ChecksumError, EventStreamError
 from hermesllm.eventstream import (
     EventStreamDecoder,

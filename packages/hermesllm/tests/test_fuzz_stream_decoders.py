@@ -10,11 +10,12 @@ import struct
 import zlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from hermesllm.errors import HermesError
 from hermesllm.eventstream import EventStreamDecoder, Frame, encode_frame
 from hermesllm.sse import SseEvent, SseParser
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 # Derandomized (a fixed seed per test) so every run checks the same examples.
 FUZZ = settings(

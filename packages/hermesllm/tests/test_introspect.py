@@ -3,6 +3,9 @@
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hermesllm.apis import ClientApi
 from hermesllm.introspect import (
     get_metadata,
@@ -14,8 +17,6 @@ from hermesllm.introspect import (
     set_model,
     tool_names,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CHAT, MESSAGES, RESPONSES = ClientApi.CHAT, ClientApi.MESSAGES, ClientApi.RESPONSES
 

@@ -3,6 +3,9 @@
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hermesllm.apis import UpstreamApi
 from hermesllm.errors import UnsupportedConversionError
 from hermesllm.normalize import (
@@ -12,8 +15,6 @@ from hermesllm.normalize import (
     normalize_for_upstream,
 )
 from hermesllm.provider_ids import ProviderId
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 P = ProviderId
 U = UpstreamApi

@@ -1,6 +1,7 @@
 """Table-driven upstream paths for every provider, client API and streaming mode."""
 
 import pytest
+
 from hermesllm.apis import ClientApi
 from hermesllm.provider_ids import ProviderId
 from hermesllm.providers import default_endpoint, upstream_path

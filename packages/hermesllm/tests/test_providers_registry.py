@@ -1,6 +1,7 @@
 """Provider registry: upstream API choice, default endpoints, base_url requirements, auth."""
 
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId
 from hermesllm.providers import (

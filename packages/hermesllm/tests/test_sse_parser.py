@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from hermesllm.errors import SseBufferOverflowError
 from hermesllm.sse import SseEvent, SseParser, encode_event
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi, same_api
 from hermesllm.eventstream import decode_frames, encode_frame
 from hermesllm.sse import encode_event

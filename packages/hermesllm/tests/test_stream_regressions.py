@@ -9,6 +9,7 @@ import anthropic
 import httpx2
 import openai
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.streaming import new_stream_translator
 

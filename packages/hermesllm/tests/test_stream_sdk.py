@@ -15,6 +15,7 @@ import anthropic
 import httpx2
 import openai
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.eventstream import encode_frame
 from hermesllm.stop_reasons import openai_to_anthropic

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.eventstream import encode_frame
 from hermesllm.sse import SseParser
 from hermesllm.streaming import StreamTranslator, new_stream_translator
 from hermesllm.usage import Usage
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 STREAMS = Path(__file__).resolve().parent / "streams"
 BEDROCK_RECORDINGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"

@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.errors import RequestParseError, ResponseParseError, UnsupportedConversionError
 from hermesllm.provider_ids import ProviderId

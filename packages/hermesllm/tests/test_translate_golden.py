@@ -20,6 +20,7 @@ import msgspec
 import openai.types.chat
 import openai.types.responses
 import pytest
+
 from hermesllm import errors
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId

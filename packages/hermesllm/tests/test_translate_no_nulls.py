@@ -9,12 +9,13 @@ any null in the output was invented by the translator.
 import json
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.errors import UnsupportedConversionError
 from hermesllm.provider_ids import ProviderId
 from hermesllm.translate import prepare_upstream_request
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 UPSTREAMS = {

@@ -1,6 +1,7 @@
 """Prompt-cache breakpoints are added by prepare_upstream_request only when asked for."""
 
 import msgspec
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId
 from hermesllm.translate import prepare_upstream_request

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.error_bodies import translate_error
 from hermesllm.errors import HermesError
 from hermesllm.provider_ids import ProviderId
 from hermesllm.translate import prepare_upstream_request, response_usage, translate_response
 from hermesllm.types import bedrock
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,6 +7,7 @@ import anthropic.types
 import openai.types.chat
 import openai.types.responses
 import pytest
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.errors import UnsupportedConversionError
 from hermesllm.provider_ids import ProviderId

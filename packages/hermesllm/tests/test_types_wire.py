@@ -2,6 +2,7 @@
 
 import msgspec
 import pytest
+
 from hermesllm.types import anthropic, bedrock, gemini, openai_chat, openai_responses
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import anthropic
 import pytest
 from anthropic import Anthropic, AsyncAnthropic
+
 from hermesllm.usage import Usage
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.raw_client import post

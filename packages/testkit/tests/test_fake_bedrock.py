@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from hermesllm.usage import Usage
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.eventstream import DecodedFrame, FrameError, decode_frames, encode_frame

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from hermesllm.usage import Usage
 from plano_testkit import FakeUpstream, Reply, ToolCall
 from plano_testkit.raw_client import RawResponse, post

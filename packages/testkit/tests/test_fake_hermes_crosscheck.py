@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from hermesllm.eventstream import EventStreamDecoder
 from hermesllm.sse import SseEvent, SseParser
 from plano_testkit import FakeUpstream, Reply, ToolCall

@@ -9,8 +9,9 @@ from typing import Any
 
 import openai
 import pytest
-from hermesllm.usage import Usage
 from openai import OpenAI
+
+from hermesllm.usage import Usage
 from plano_testkit import DEFAULT_TEXT, FakeUpstream, Reply, ToolCall
 
 WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "unit": "celsius"}, id="call_w")

@@ -10,6 +10,7 @@ from typing import Any
 import openai
 import pytest
 from openai import OpenAI
+
 from plano_testkit import FakeUpstream, Reply, ToolCall
 
 LOOKUP = ToolCall(name="lookup", arguments={"query": "plano gateway"}, id="call_l")

@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from plano_testkit.services import ServiceStartError, run_service
 
 DUMMY_MAIN = textwrap.dedent(

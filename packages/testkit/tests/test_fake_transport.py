@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+
 from plano_testkit import FakeUpstream, Outcome, Reply, WireApi
 from plano_testkit.raw_client import post
 from plano_testkit.services import free_port

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
+
 from plano_testkit.fake_upstream import FakeUpstream
 
 T = TypeVar("T")

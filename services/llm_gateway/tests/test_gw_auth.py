@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hermesllm.apis import UpstreamApi
 from hermesllm.provider_ids import ProviderId
 from llm_gateway.auth import (

@@ -10,6 +10,7 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+
 from plano_testkit.fake_upstream import FakeUpstream
 from plano_testkit.reply import Reply, ToolCall
 

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+
 from plano_testkit.fake_upstream import FakeUpstream
 from plano_testkit.recording import Outcome
 from plano_testkit.reply import Reply

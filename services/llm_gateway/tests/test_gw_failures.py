@@ -12,6 +12,7 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+
 from plano_testkit.fake_upstream import FakeUpstream
 from plano_testkit.recording import Outcome
 from plano_testkit.reply import Reply

@@ -8,6 +8,7 @@ from typing import Any
 
 import anthropic
 import pytest
+
 from plano_testkit.fake_upstream import FakeUpstream
 from plano_testkit.reply import Reply, ToolCall
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import openai
 import pytest
-from llm_gateway.access_log import AccessLog
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from llm_gateway.access_log import AccessLog
 from plano_testkit.fake_upstream import FakeUpstream
 from plano_testkit.reply import Reply
 

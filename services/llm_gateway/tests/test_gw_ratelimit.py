@@ -9,6 +9,7 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+
 from plano_testkit.fake_upstream import FakeUpstream
 
 PROMPT = " ".join(f"word{i}" for i in range(9))  # 18 tokens: two never fit in 20

@@ -6,6 +6,7 @@ import email.utils
 import time
 
 import pytest
+
 from llm_gateway.settings import SettingsError, parse_duration, settings_from
 from llm_gateway.transport import retry_after_seconds
 

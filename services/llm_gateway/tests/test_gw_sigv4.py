@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+
 from llm_gateway.sigv4 import AwsCredentials, sign_headers
 
 CREDENTIALS = AwsCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")

@@ -14,6 +14,7 @@ from typing import Any
 
 import openai
 import pytest
+
 from plano_testkit.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 
 import msgspec
+
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.error_bodies import render_error, translate_error
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+
 from hermesllm.catalog import models_for
 from hermesllm.provider_ids import parse_provider_id
-
 from plano_common.config.types import PlanoConfig, Provider
 
 ResolvedProvider = Provider

@@ -29,6 +29,8 @@ AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CONFIG_ENV = "PLANO_CONFIG"
 EXIT_CONFIG = 2
+KEEP_ALIVE_ENV = "PLANO_KEEP_ALIVE_SECONDS"
+DEFAULT_KEEP_ALIVE_SECONDS = 75.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,6 @@ class ServiceArgs:
     config: str
     host: str
     port: int
-    workers: int
 
 
 def parse_args(spec: ServiceSpec, argv: Sequence[str] | None = None) -> ServiceArgs:
@@ -57,17 +58,28 @@ def parse_args(spec: ServiceSpec, argv: Sequence[str] | None = None) -> ServiceA
     parser.add_argument("--config", default=os.environ.get(CONFIG_ENV), help="Plano config YAML")
     parser.add_argument("--host", default=spec.default_host, help="address to bind")
     parser.add_argument("--port", type=int, default=spec.default_port, help="port to bind")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     ns = parser.parse_args(argv)
     if not ns.config:
         fail(f"{spec.name}: no config given; pass --config FILE or set {CONFIG_ENV}")
-    return ServiceArgs(config=ns.config, host=ns.host, port=ns.port, workers=ns.workers)
+    return ServiceArgs(config=ns.config, host=ns.host, port=ns.port)
 
 
 def fail(message: str) -> NoReturn:
     """Print a one-line reason and exit with the config-error status."""
     sys.stderr.write(message.replace("\n", " ") + "\n")
     raise SystemExit(EXIT_CONFIG)
+
+
+def keep_alive_seconds() -> float:
+    """Idle keep-alive of client connections: env PLANO_KEEP_ALIVE_SECONDS, default 75 s."""
+    raw = os.environ.get(KEEP_ALIVE_ENV, "")
+    try:
+        value = float(raw) if raw else DEFAULT_KEEP_ALIVE_SECONDS
+    except ValueError:
+        fail(f"{KEEP_ALIVE_ENV}: expected a number of seconds, got {raw!r}")
+    if value <= 0:
+        fail(f"{KEEP_ALIVE_ENV}: must be positive, got {raw!r}")
+    return value
 
 
 def hypercorn_config(args: ServiceArgs) -> HypercornConfig:
@@ -78,9 +90,8 @@ def hypercorn_config(args: ServiceArgs) -> HypercornConfig:
     config.accesslog = None
     config.errorlog = "-"
     config.loglevel = "WARNING"
-    config.keep_alive_timeout = 75
+    config.keep_alive_timeout = keep_alive_seconds()
     config.graceful_timeout = 5
-    config.workers = args.workers
     return config
 
 

@@ -25,8 +25,8 @@ from types import TracebackType
 from typing import Any
 
 import msgspec
-from hermesllm.usage import Usage
 
+from hermesllm.usage import Usage
 from plano_testkit.echo import echo_text
 from plano_testkit.http_server import (
     ClientDisconnectedError,

@@ -2,10 +2,9 @@
 
 from collections.abc import Sequence
 
+from brightstaff.app import build_app
 from plano_common.service import ServiceSpec
 from plano_common.service import main as run_service
-
-from brightstaff.app import build_app
 
 SPEC = ServiceSpec(name="brightstaff", default_port=9091, build_app=build_app)
 

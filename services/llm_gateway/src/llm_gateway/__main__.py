@@ -2,10 +2,9 @@
 
 from collections.abc import Sequence
 
+from llm_gateway.app import build_app
 from plano_common.service import ServiceSpec
 from plano_common.service import main as run_service
-
-from llm_gateway.app import build_app
 
 SPEC = ServiceSpec(name="llm-gateway", default_port=12001, build_app=build_app)
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import TextIO
 
 import msgspec
-from plano_common.logs import mask_text
 
 from llm_gateway.record import RequestRecord
+from plano_common.logs import mask_text
 
 FLUSH_SECONDS = 0.1
 MAX_PENDING = 512

@@ -12,12 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
-from hermesllm.apis import ClientApi, client_api_for_path
 from opentelemetry.sdk.trace import SpanProcessor
-from plano_common.config.types import PlanoConfig
-from plano_common.errors import GatewayError, NotFound
-from plano_common.metrics import render_metrics
 
+from hermesllm.apis import ClientApi, client_api_for_path
 from llm_gateway.access_log import AccessLog, access_log_from_env
 from llm_gateway.asgi import (
     JSON_CONTENT_TYPE,
@@ -35,6 +32,9 @@ from llm_gateway.routes import RouteTable
 from llm_gateway.settings import GatewaySettings, settings_from
 from llm_gateway.tracer import gateway_tracing
 from llm_gateway.transport import UpstreamTransport
+from plano_common.config.types import PlanoConfig
+from plano_common.errors import GatewayError, NotFound
+from plano_common.metrics import render_metrics
 
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
 
@@ -47,8 +47,17 @@ def gateway_settings(config: PlanoConfig, environ: Mapping[str, str]) -> Gateway
         listener_max_retries=listener.max_retries,
         connect_timeout=config.overrides.upstream_connect_timeout_seconds,
         tls_ca_path=config.overrides.upstream_tls_ca_path,
+        prompt_cache_min_tokens=_prompt_cache_min_tokens(config),
         environ=environ,
     )
+
+
+def _prompt_cache_min_tokens(config: PlanoConfig) -> int | None:
+    """The minimum cached prefix when prompt-cache breakpoints are switched on, else None."""
+    caching = config.prompt_caching
+    if caching.enabled and caching.inject_cache_control:
+        return caching.min_prefix_tokens
+    return None
 
 
 class GatewayApp:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from hermesllm.apis import UpstreamApi
 from hermesllm.provider_ids import ProviderId
 from hermesllm.providers import auth_headers
-from plano_common.errors import BadRequest
-
 from llm_gateway.sigv4 import AwsCredentials, sign_headers
+from plano_common.errors import BadRequest
 
 ANTHROPIC_VERSION = "2023-06-01"
 

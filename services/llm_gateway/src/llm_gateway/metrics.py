@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from prometheus_client import Counter, Gauge, Histogram
+
 from plano_common.metrics import (
     LATENCY_SECONDS_BUCKETS,
     TIME_PER_OUTPUT_TOKEN_SECONDS_BUCKETS,
@@ -13,7 +15,6 @@ from plano_common.metrics import (
     TTFT_SECONDS_BUCKETS,
     new_registry,
 )
-from prometheus_client import Counter, Gauge, Histogram
 
 OVERHEAD_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1,

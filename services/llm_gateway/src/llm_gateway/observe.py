@@ -6,15 +6,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from hermesllm.apis import ClientApi
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from plano_common.tracing import Tracing, extract_context, inject_headers
 
+from hermesllm.apis import ClientApi
 from llm_gateway.access_log import AccessLog
 from llm_gateway.metrics import GatewayMetrics
 from llm_gateway.ratelimiting import input_tokens
 from llm_gateway.record import RequestRecord
+from plano_common.tracing import Tracing, extract_context, inject_headers
 
 _TRACE_HEADERS = ("traceparent", "tracestate")
 

@@ -14,20 +14,13 @@ from typing import Any
 
 import aiohttp
 import msgspec
+
 from hermesllm.apis import ClientApi, UpstreamApi, same_api
 from hermesllm.error_bodies import translate_error
 from hermesllm.errors import HermesError, RequestParseError, UnsupportedConversionError
 from hermesllm.providers import upstream_api_for
 from hermesllm.streaming import StreamTranslator, new_stream_translator
 from hermesllm.translate import prepare_upstream_request, response_usage, translate_response
-from plano_common.errors import (
-    BadRequest,
-    GatewayError,
-    GatewayTimeout,
-    InternalError,
-    PayloadTooLarge,
-)
-
 from llm_gateway.asgi import (
     JSON_CONTENT_TYPE,
     SSE_CONTENT_TYPE,
@@ -47,8 +40,16 @@ from llm_gateway.record import RequestRecord
 from llm_gateway.routes import PROVIDER_HINT_HEADER, RouteTable
 from llm_gateway.settings import GatewaySettings
 from llm_gateway.transport import Attempts, UpstreamTransport
+from plano_common.errors import (
+    BadRequest,
+    GatewayError,
+    GatewayTimeout,
+    InternalError,
+    PayloadTooLarge,
+)
 
 REQUEST_ID_HEADER = "x-request-id"
+PROMPT_CACHE_HEADER = "x-plano-cache"
 _FORWARDED_RESPONSE_PREFIXES = (b"x-ratelimit-", b"anthropic-ratelimit-")
 _decode = msgspec.json.Decoder().decode
 logger = logging.getLogger(__name__)
@@ -158,9 +159,19 @@ class Pipeline:
             except GatewayError:
                 record.rate_limited = True
                 raise
+        include_usage = streaming and _wants_usage(parsed)
+        cache_min_tokens = self.settings.prompt_cache_min_tokens
+        if headers.get(PROMPT_CACHE_HEADER, "").lower() == "off":
+            cache_min_tokens = None
         try:
             upstream_body = prepare_upstream_request(
-                body, client, upstream, provider=route.provider_id, model=route.model
+                body,
+                client,
+                upstream,
+                provider=route.provider_id,
+                model=route.model,
+                cache_min_prefix_tokens=cache_min_tokens,
+                decoded=parsed,
             )
         except RequestParseError as exc:
             raise BadRequest(f"Request parsing error: {exc}") from None
@@ -186,7 +197,6 @@ class Pipeline:
             if response.status >= 400:
                 await self._relay_error(response, upstream, client, relay)
             elif streaming:
-                include_usage = _wants_usage(parsed)
                 translator = new_stream_translator(
                     upstream, client, model=reported_model, include_usage=include_usage
                 )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
 from hermesllm.apis import ClientApi
 from hermesllm.introspect import message_text
+from llm_gateway.settings import GatewaySettings
 from plano_common.config.types import RateLimit
 from plano_common.ratelimit import (
     InProcessRateLimiter,
@@ -17,9 +20,6 @@ from plano_common.ratelimit import (
     TimeUnit,
 )
 from plano_common.tokenizer import count_tokens
-from prometheus_client import CollectorRegistry
-
-from llm_gateway.settings import GatewaySettings
 
 
 def rules_from_config(limits: Iterable[RateLimit]) -> list[RateLimitRule]:

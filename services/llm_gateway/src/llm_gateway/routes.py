@@ -6,14 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from yarl import URL
+
 from hermesllm.apis import ClientApi
 from hermesllm.provider_ids import ProviderId
 from hermesllm.providers import upstream_path
-from plano_common.config.types import PlanoConfig, Provider
-from plano_common.errors import BadRequest, ModelNotFound
-from plano_common.providers import ProviderTable
-from yarl import URL
-
 from llm_gateway.auth import (
     ProviderAuth,
     UpstreamTarget,
@@ -21,6 +18,9 @@ from llm_gateway.auth import (
     region_from_host,
 )
 from llm_gateway.sigv4 import AwsCredentials
+from plano_common.config.types import PlanoConfig, Provider
+from plano_common.errors import BadRequest, ModelNotFound
+from plano_common.providers import ProviderTable
 
 PROVIDER_HINT_HEADER = "x-arch-llm-provider-hint"
 _ROUTE_CACHE_LIMIT = 4096

@@ -14,6 +14,10 @@
 | Redis URL of the redis backend | env `PLANO_RATELIMIT_REDIS_URL` | redis://127.0.0.1:6379/0 |
 | Redis failure policy | env `PLANO_RATELIMIT_FAIL_OPEN` (`1`/`0`) | 1 (fail open) |
 | access log destination | env `PLANO_ACCESS_LOG` (`stderr`, a path, `off`) | stderr |
+| prompt-cache breakpoints | `prompt_caching.enabled` + `inject_cache_control` | off |
+
+With prompt caching on, `prompt_caching.min_prefix_tokens` is the smallest prefix that gets a
+breakpoint, and the request header `x-plano-cache: off` skips it for one request.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class GatewaySettings:
     ratelimit_backend: str = "memory"
     ratelimit_redis_url: str = "redis://127.0.0.1:6379/0"
     ratelimit_fail_open: bool = True
+    prompt_cache_min_tokens: int | None = None
 
 
 def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -89,6 +94,7 @@ def settings_from(
     listener_max_retries: int | None,
     connect_timeout: object,
     tls_ca_path: str | None,
+    prompt_cache_min_tokens: int | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> GatewaySettings:
     """Combine config values and environment knobs into settings."""
@@ -112,4 +118,5 @@ def settings_from(
         ratelimit_backend=backend,
         ratelimit_redis_url=env.get("PLANO_RATELIMIT_REDIS_URL") or "redis://127.0.0.1:6379/0",
         ratelimit_fail_open=env.get("PLANO_RATELIMIT_FAIL_OPEN", "1").strip() not in ("0", "false"),
+        prompt_cache_min_tokens=prompt_cache_min_tokens,
     )

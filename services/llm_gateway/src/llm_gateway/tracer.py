@@ -4,6 +4,7 @@ an exporter; otherwise trace context is passed through untouched."""
 from __future__ import annotations
 
 from opentelemetry.sdk.trace import SpanProcessor
+
 from plano_common.config.types import PlanoConfig
 from plano_common.tracing import Tracing, setup_tracing
 

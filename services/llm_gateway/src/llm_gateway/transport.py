@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aiohttp
-from plano_common.errors import BadGateway, GatewayTimeout
 from yarl import URL
 
 from llm_gateway.settings import GatewaySettings
+from plano_common.errors import BadGateway, GatewayTimeout
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CONNECT_ERRORS = (

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 
 from plano_common.service import ServiceSpec
 from plano_common.service import main as run_service
-
 from prompt_gateway.app import build_app
 
 SPEC = ServiceSpec(name="prompt-gateway", default_port=10001, build_app=build_app)

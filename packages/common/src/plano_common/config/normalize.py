@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from hermesllm.catalog import models_for
 from hermesllm.provider_ids import parse_provider_id
-
 from plano_common.config.document import (
     ConfigDocument,
     CostMetricsEntry,

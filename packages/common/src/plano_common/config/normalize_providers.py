@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 
 from hermesllm.provider_ids import ProviderId, parse_provider_id
 from hermesllm.providers import default_endpoint, requires_base_url
-
 from plano_common.config import provider_presets as presets
 from plano_common.config.aws import aws_settings
 from plano_common.config.document import ModelProviderEntry, OverridesEntry

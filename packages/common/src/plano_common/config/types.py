@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
-from hermesllm.provider_ids import ProviderId
 
+from hermesllm.provider_ids import ProviderId
 from plano_common.config.document import (
     CostMetricsEntry,
     LatencyMetricsEntry,

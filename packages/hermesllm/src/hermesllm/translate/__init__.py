@@ -90,6 +90,7 @@ def prepare_upstream_request(
     provider: ProviderId,
     model: str,
     cache_min_prefix_tokens: int | None = None,
+    decoded: dict[str, Any] | None = None,
 ) -> bytes:
     """The upstream request body for a client request.
 
@@ -97,9 +98,12 @@ def prepare_upstream_request(
     translated (UnsupportedConversionError when it cannot be expressed). Then the provider's
     normalisation is applied, and prompt-cache breakpoints when `cache_min_prefix_tokens` is
     given (opt-in: cache writes cost extra at some providers). One JSON decode, one encode.
+
+    A caller that already decoded `body` into a dict may pass it as `decoded`: the same-API
+    path then edits that dict in place instead of decoding again.
     """
     if same_api(client, upstream):
-        request = _decode_object(body)
+        request = decoded if decoded is not None else _decode_object(body)
         request["model"] = model
     else:
         request = render_conversation(parse_conversation(body, client, model), upstream)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from hermesllm.usage import Usage
 
+from hermesllm.usage import Usage
 from plano_testkit.reply import ToolCall
 
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
