@@ -17,11 +17,9 @@ import openai
 import pytest
 
 from hermesllm.apis import ClientApi, UpstreamApi
-from hermesllm.eventstream import encode_frame
 from hermesllm.stop_reasons import openai_to_anthropic
 from hermesllm.streaming import new_stream_translator
 
-STREAMS = Path(__file__).resolve().parent / "streams"
 BEDROCK_RECORDINGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
 
 UPSTREAMS = {
@@ -32,23 +30,6 @@ UPSTREAMS = {
     "bedrock": UpstreamApi.BEDROCK_CONVERSE,
 }
 CLIENTS = [ClientApi.CHAT, ClientApi.MESSAGES, ClientApi.RESPONSES]
-
-
-def upstream_bytes(upstream: str, scenario: str) -> bytes:
-    """A fixture stream; Bedrock fixtures are JSON lines encoded into event-stream frames."""
-    if upstream != "bedrock":
-        return (STREAMS / f"{upstream}_{scenario}.sse").read_bytes()
-    frames = []
-    for line in (STREAMS / f"bedrock_{scenario}.jsonl").read_text().splitlines():
-        message_type, kind, payload = json.loads(line)
-        type_header = ":event-type" if message_type == "event" else ":exception-type"
-        headers = {
-            ":message-type": message_type,
-            type_header: kind,
-            ":content-type": "application/json",
-        }
-        frames.append(encode_frame(headers, json.dumps(payload).encode()))
-    return b"".join(frames)
 
 
 def translate(upstream: UpstreamApi, client: ClientApi, data: bytes, chunk: int = 97) -> bytes:
@@ -182,7 +163,9 @@ RESULT = {
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.value)
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_sdk_accumulates_expected_message(upstream: str, client: ClientApi, scenario: str) -> None:
+def test_sdk_accumulates_expected_message(
+    upstream_bytes: Any, upstream: str, client: ClientApi, scenario: str
+) -> None:
     body = translate(UPSTREAMS[upstream], client, upstream_bytes(upstream, scenario))
     result = RESULT[client](body)
     expected = EXPECTED[scenario]
@@ -195,7 +178,7 @@ def test_sdk_accumulates_expected_message(upstream: str, client: ClientApi, scen
     assert result["thinking"] == expected.get("thinking", "")
 
 
-def test_tool_call_ids_survive_translation() -> None:
+def test_tool_call_ids_survive_translation(upstream_bytes: Any) -> None:
     body = translate(UpstreamApi.MESSAGES, ClientApi.CHAT, upstream_bytes("anthropic", "tools"))
     with _openai_client(body).chat.completions.stream(model="m", messages=[]) as stream:
         completion = stream.get_final_completion()
@@ -203,7 +186,7 @@ def test_tool_call_ids_survive_translation() -> None:
     assert [call.id for call in calls] == ["call_w1", "call_t2"]
 
 
-def test_thinking_signature_reaches_anthropic_clients() -> None:
+def test_thinking_signature_reaches_anthropic_clients(upstream_bytes: Any) -> None:
     for upstream in ("anthropic", "bedrock", "gemini"):
         body = translate(
             UPSTREAMS[upstream], ClientApi.MESSAGES, upstream_bytes(upstream, "thinking")
@@ -219,7 +202,7 @@ def test_thinking_signature_reaches_anthropic_clients() -> None:
 
 
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_mid_stream_error_raises_in_anthropic_sdk(upstream: str) -> None:
+def test_mid_stream_error_raises_in_anthropic_sdk(upstream_bytes: Any, upstream: str) -> None:
     body = translate(UPSTREAMS[upstream], ClientApi.MESSAGES, upstream_bytes(upstream, "error"))
     with (
         pytest.raises(anthropic.APIStatusError),
@@ -231,7 +214,7 @@ def test_mid_stream_error_raises_in_anthropic_sdk(upstream: str) -> None:
 
 
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_mid_stream_error_raises_in_openai_chat_sdk(upstream: str) -> None:
+def test_mid_stream_error_raises_in_openai_chat_sdk(upstream_bytes: Any, upstream: str) -> None:
     body = translate(UPSTREAMS[upstream], ClientApi.CHAT, upstream_bytes(upstream, "error"))
     with (
         pytest.raises(openai.APIError),
@@ -241,7 +224,7 @@ def test_mid_stream_error_raises_in_openai_chat_sdk(upstream: str) -> None:
 
 
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_mid_stream_error_ends_responses_stream(upstream: str) -> None:
+def test_mid_stream_error_ends_responses_stream(upstream_bytes: Any, upstream: str) -> None:
     body = translate(UPSTREAMS[upstream], ClientApi.RESPONSES, upstream_bytes(upstream, "error"))
     with _openai_client(body).responses.stream(model="m", input="hi") as stream:
         events = list(stream)

@@ -12,12 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hermesllm.apis import ClientApi, UpstreamApi
-from hermesllm.eventstream import encode_frame
 from hermesllm.sse import SseParser
 from hermesllm.streaming import StreamTranslator, new_stream_translator
 from hermesllm.usage import Usage
 
-STREAMS = Path(__file__).resolve().parent / "streams"
 BEDROCK_RECORDINGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
 UPSTREAMS = {
     "chat": UpstreamApi.CHAT,
@@ -28,23 +26,6 @@ UPSTREAMS = {
 }
 CLIENTS = [ClientApi.CHAT, ClientApi.MESSAGES, ClientApi.RESPONSES]
 SCENARIOS = ["text", "thinking", "tools", "mixed", "error"]
-
-
-def upstream_bytes(upstream: str, scenario: str) -> bytes:
-    """A fixture stream; Bedrock fixtures are JSON lines encoded into event-stream frames."""
-    if upstream != "bedrock":
-        return (STREAMS / f"{upstream}_{scenario}.sse").read_bytes()
-    frames = []
-    for line in (STREAMS / f"bedrock_{scenario}.jsonl").read_text().splitlines():
-        message_type, kind, payload = json.loads(line)
-        type_header = ":event-type" if message_type == "event" else ":exception-type"
-        headers = {
-            ":message-type": message_type,
-            type_header: kind,
-            ":content-type": "application/json",
-        }
-        frames.append(encode_frame(headers, json.dumps(payload).encode()))
-    return b"".join(frames)
 
 
 def new(
@@ -75,7 +56,9 @@ def sse_events(data: bytes) -> list[tuple[str | None, Any]]:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.value)
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_output_is_independent_of_chunking(upstream: str, client: ClientApi, scenario: str) -> None:
+def test_output_is_independent_of_chunking(
+    upstream_bytes: Any, upstream: str, client: ClientApi, scenario: str
+) -> None:
     api = UPSTREAMS[upstream]
     data = upstream_bytes(upstream, scenario)
     whole = run(new(api, client), [data])
@@ -124,7 +107,7 @@ def _anthropic_envelope_ok(events: list[tuple[str | None, Any]]) -> None:
 
 @pytest.mark.parametrize("scenario", ["text", "thinking", "tools", "mixed"])
 @pytest.mark.parametrize("upstream", sorted(set(UPSTREAMS) - {"anthropic"}))
-def test_anthropic_client_envelope(upstream: str, scenario: str) -> None:
+def test_anthropic_client_envelope(upstream_bytes: Any, upstream: str, scenario: str) -> None:
     data = upstream_bytes(upstream, scenario)
     events = sse_events(run(new(UPSTREAMS[upstream], ClientApi.MESSAGES), [data]))
     _anthropic_envelope_ok(events)
@@ -139,7 +122,7 @@ def test_anthropic_client_envelope(upstream: str, scenario: str) -> None:
 
 @pytest.mark.parametrize("scenario", ["text", "thinking", "tools", "mixed"])
 @pytest.mark.parametrize("upstream", sorted(set(UPSTREAMS) - {"chat"}))
-def test_chat_client_sequence(upstream: str, scenario: str) -> None:
+def test_chat_client_sequence(upstream_bytes: Any, upstream: str, scenario: str) -> None:
     data = upstream_bytes(upstream, scenario)
     events = sse_events(run(new(UPSTREAMS[upstream], ClientApi.CHAT), [data]))
     assert events[-1] == (None, "[DONE]")
@@ -162,7 +145,7 @@ def test_chat_client_sequence(upstream: str, scenario: str) -> None:
     assert sorted(started) == list(range(len(started)))
 
 
-def test_chat_client_without_include_usage_gets_no_usage_chunk() -> None:
+def test_chat_client_without_include_usage_gets_no_usage_chunk(upstream_bytes: Any) -> None:
     data = upstream_bytes("anthropic", "text")
     translator = new(UpstreamApi.MESSAGES, ClientApi.CHAT, include_usage=False)
     events = sse_events(run(translator, [data]))
@@ -172,7 +155,7 @@ def test_chat_client_without_include_usage_gets_no_usage_chunk() -> None:
 
 @pytest.mark.parametrize("scenario", ["text", "thinking", "tools", "mixed"])
 @pytest.mark.parametrize("upstream", sorted(set(UPSTREAMS) - {"responses"}))
-def test_responses_client_lifecycle(upstream: str, scenario: str) -> None:
+def test_responses_client_lifecycle(upstream_bytes: Any, upstream: str, scenario: str) -> None:
     data = upstream_bytes(upstream, scenario)
     events = sse_events(run(new(UPSTREAMS[upstream], ClientApi.RESPONSES), [data]))
     assert [body["sequence_number"] for _, body in events] == list(range(len(events)))
@@ -188,7 +171,7 @@ def test_responses_client_lifecycle(upstream: str, scenario: str) -> None:
     assert final["usage"]["total_tokens"] > 0
 
 
-def test_responses_finalized_once_without_done_marker() -> None:
+def test_responses_finalized_once_without_done_marker(upstream_bytes: Any) -> None:
     data = upstream_bytes("chat", "text").replace(b"data: [DONE]\n\n", b"")
     translator = new(UpstreamApi.CHAT, ClientApi.RESPONSES)
     body = translator.feed(data)
@@ -207,7 +190,7 @@ def test_done_only_chat_stream_gives_valid_anthropic_envelope() -> None:
     _anthropic_envelope_ok(events)
 
 
-def test_nothing_follows_message_stop() -> None:
+def test_nothing_follows_message_stop(upstream_bytes: Any) -> None:
     data = upstream_bytes("chat", "text") + upstream_bytes("chat", "tools")
     translator = new(UpstreamApi.CHAT, ClientApi.MESSAGES)
     out = translator.feed(data)
@@ -263,7 +246,9 @@ def test_interleaved_tool_arguments_keep_their_calls() -> None:
 
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.value)
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_cut_connection_closes_with_client_error(upstream: str, client: ClientApi) -> None:
+def test_cut_connection_closes_with_client_error(
+    upstream_bytes: Any, upstream: str, client: ClientApi
+) -> None:
     data = upstream_bytes(upstream, "tools")
     translator = new(UPSTREAMS[upstream], client)
     out = translator.feed(data[: len(data) // 2]) + translator.finish()
@@ -285,7 +270,9 @@ def test_cut_connection_closes_with_client_error(upstream: str, client: ClientAp
 
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.value)
 @pytest.mark.parametrize("upstream", sorted(UPSTREAMS))
-def test_transport_failure_gives_client_error(upstream: str, client: ClientApi) -> None:
+def test_transport_failure_gives_client_error(
+    upstream_bytes: Any, upstream: str, client: ClientApi
+) -> None:
     data = upstream_bytes(upstream, "text")
     translator = new(UPSTREAMS[upstream], client)
     out = translator.feed(data[:300]) + translator.fail("connection reset by peer")
@@ -303,7 +290,7 @@ def test_malformed_upstream_event_becomes_client_error() -> None:
     assert out.endswith(b"data: [DONE]\n\n")
 
 
-def test_bedrock_exception_frame_becomes_anthropic_error() -> None:
+def test_bedrock_exception_frame_becomes_anthropic_error(upstream_bytes: Any) -> None:
     out = run(
         new(UpstreamApi.BEDROCK_CONVERSE, ClientApi.MESSAGES), [upstream_bytes("bedrock", "error")]
     )
@@ -315,7 +302,7 @@ def test_bedrock_exception_frame_becomes_anthropic_error() -> None:
     )
 
 
-def test_ids_derive_from_upstream_id() -> None:
+def test_ids_derive_from_upstream_id(upstream_bytes: Any) -> None:
     out = run(
         new(UpstreamApi.MESSAGES, ClientApi.RESPONSES), [upstream_bytes("anthropic", "tools")]
     )
@@ -349,7 +336,9 @@ PASSTHROUGH = [
 
 
 @pytest.mark.parametrize(("client", "upstream", "usage"), PASSTHROUGH)
-def test_same_api_passes_bytes_through(client: ClientApi, upstream: str, usage: Usage) -> None:
+def test_same_api_passes_bytes_through(
+    upstream_bytes: Any, client: ClientApi, upstream: str, usage: Usage
+) -> None:
     data = upstream_bytes(upstream, "text")
     for size in (1, 5, 64, len(data)):
         translator = new(UPSTREAMS[upstream], client)
@@ -365,7 +354,7 @@ def test_same_api_passes_bytes_through(client: ClientApi, upstream: str, usage: 
 
 @pytest.mark.parametrize(("client", "upstream", "usage"), PASSTHROUGH)
 def test_same_api_truncated_stream_gets_client_error(
-    client: ClientApi, upstream: str, usage: Usage
+    upstream_bytes: Any, client: ClientApi, upstream: str, usage: Usage
 ) -> None:
     data = upstream_bytes(upstream, "tools")
     translator = new(UPSTREAMS[upstream], client)
@@ -380,7 +369,7 @@ def test_same_api_truncated_stream_gets_client_error(
 
 @pytest.mark.parametrize(("client", "upstream", "usage"), PASSTHROUGH)
 def test_same_api_upstream_error_is_forwarded_once(
-    client: ClientApi, upstream: str, usage: Usage
+    upstream_bytes: Any, client: ClientApi, upstream: str, usage: Usage
 ) -> None:
     data = upstream_bytes(upstream, "error")
     translator = new(UPSTREAMS[upstream], client)
@@ -401,6 +390,7 @@ def test_same_api_upstream_error_is_forwarded_once(
     ),
 )
 def test_mangled_upstream_streams_never_raise(
+    upstream_bytes: Any,
     upstream: str,
     client: ClientApi,
     scenario: str,
@@ -431,7 +421,7 @@ def test_arbitrary_bytes_never_raise(upstream: str, client: ClientApi, junk: byt
     assert translator.done
 
 
-def test_same_api_chat_stream_without_done_marker_is_complete() -> None:
+def test_same_api_chat_stream_without_done_marker_is_complete(upstream_bytes: Any) -> None:
     data = upstream_bytes("chat", "text").replace(b"data: [DONE]\n\n", b"")
     translator = new(UpstreamApi.CHAT, ClientApi.CHAT)
     assert translator.feed(data) == data
@@ -516,7 +506,7 @@ def test_responses_function_call_without_argument_deltas() -> None:
     assert finals[-1] == "tool_calls"
 
 
-def test_thinking_signature_kept_as_responses_encrypted_content() -> None:
+def test_thinking_signature_kept_as_responses_encrypted_content(upstream_bytes: Any) -> None:
     out = run(
         new(UpstreamApi.MESSAGES, ClientApi.RESPONSES), [upstream_bytes("anthropic", "thinking")]
     )
@@ -527,7 +517,7 @@ def test_thinking_signature_kept_as_responses_encrypted_content() -> None:
     assert output[1]["content"][0]["text"] == "The answer is 4."
 
 
-def test_model_falls_back_to_the_configured_one() -> None:
+def test_model_falls_back_to_the_configured_one(upstream_bytes: Any) -> None:
     out = run(
         new(UpstreamApi.BEDROCK_CONVERSE, ClientApi.MESSAGES), [upstream_bytes("bedrock", "text")]
     )

@@ -24,7 +24,12 @@ import pytest
 from hermesllm import errors
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId
-from hermesllm.translate import prepare_upstream_request, translate_response
+from hermesllm.translate import (
+    prepare_upstream_request,
+    response_usage,
+    translate_response,
+    translate_response_with_usage,
+)
 from hermesllm.types import bedrock, gemini
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -169,3 +174,14 @@ def test_translated_requests_never_send_null(path: Path, upstream: str) -> None:
     data = json.loads(path.read_text())
     if data["client"] != upstream:
         assert not _has_null(data["expected"][upstream])
+
+
+@pytest.mark.parametrize(("path", "client"), _cases("responses"))
+def test_translate_with_usage_matches_the_separate_calls(path: Path, client: str) -> None:
+    data = json.loads(path.read_text())
+    body = json.dumps(data["response"]).encode()
+    upstream, api = UpstreamApi(data["upstream"]), ClientApi(client)
+    translated, usage = translate_response_with_usage(body, upstream, api, model=data["model"])
+    expected = translate_response(body, upstream, api, model=data["model"])
+    assert _stable(json.loads(translated)) == _stable(json.loads(expected))
+    assert usage == response_usage(body, upstream)

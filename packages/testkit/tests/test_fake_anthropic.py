@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import anthropic
@@ -17,12 +15,6 @@ from plano_testkit.raw_client import post
 SEARCH = ToolCall(name="search", arguments={"q": "weather", "limit": 3}, id="toolu_s")
 FETCH = ToolCall(name="fetch", arguments={"url": "https://example.com"})
 MESSAGES: Any = [{"role": "user", "content": "respond with exactly: Claude says hi"}]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as running:
-        yield running
 
 
 @pytest.fixture
@@ -206,11 +198,8 @@ def _final(client: Anthropic) -> dict[str, Any]:
 
 @pytest.mark.parametrize("chunk_size", [1, 7])
 def test_rechunked_stream_parses_identically(
-    client: Anthropic, fake: FakeUpstream, chunk_size: int
+    client: Anthropic, rechunk: Any, chunk_size: int
 ) -> None:
     script = Reply(thinking="ü…", text="naïve café ✓", tool_calls=[SEARCH])
-    fake.enqueue(script)
-    whole = _final(client)
-    fake.reset()
-    fake.enqueue(replace(script, chunk_size=chunk_size))
-    assert _final(client) == whole
+    whole, rechunked = rechunk(script, chunk_size, lambda: _final(client))
+    assert rechunked == whole

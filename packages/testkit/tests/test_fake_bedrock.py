@@ -4,7 +4,6 @@ against real recorded streams (decoded with the test kit's own frame decoder).""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,6 @@ MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 BODY = {"messages": [{"role": "user", "content": [{"text": "respond with exactly: From Bedrock"}]}]}
 TOOL = ToolCall(name="run_python_code", arguments={"code": "print(1)"}, id="tooluse_abc")
 EVENT_HEADERS = [":event-type", ":content-type", ":message-type"]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as running:
-        yield running
 
 
 def converse(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,12 +14,6 @@ from plano_testkit.raw_client import RawResponse, post
 MODEL = "gemini-2.5-flash"
 BODY = {"contents": [{"role": "user", "parts": [{"text": "respond with exactly: Gemini here"}]}]}
 CALL = ToolCall(name="get_weather", arguments={"city": "Oslo"})
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as running:
-        yield running
 
 
 def generate(

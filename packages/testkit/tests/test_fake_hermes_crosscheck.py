@@ -7,7 +7,6 @@ the other.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,12 +45,6 @@ STREAMS: dict[str, tuple[str, dict[str, Any]]] = {
         {"contents": [{"role": "user", "parts": [{"text": USER}]}]},
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as running:
-        yield running
 
 
 def parse(raw: bytes, size: int) -> list[SseEvent]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import openai
@@ -17,12 +15,6 @@ from plano_testkit import DEFAULT_TEXT, FakeUpstream, Reply, ToolCall
 WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "unit": "celsius"}, id="call_w")
 TIME = ToolCall(name="get_time", arguments={"zone": "Europe/Paris"}, id="call_t")
 USER: Any = [{"role": "user", "content": "respond with exactly: Bonjour tout le monde"}]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as running:
-        yield running
 
 
 @pytest.fixture
@@ -241,14 +233,11 @@ def _final(client: OpenAI) -> dict[str, Any]:
 
 @pytest.mark.parametrize("chunk_size", [1, 7])
 def test_rechunked_stream_parses_identically(
-    client: OpenAI, fake: FakeUpstream, chunk_size: int
+    client: OpenAI, fake: FakeUpstream, rechunk: Any, chunk_size: int
 ) -> None:
     script = Reply(text="Ünïcödé text, split anywhere ✓", thinking="hmm", tool_calls=[WEATHER])
-    fake.enqueue(script)
-    whole = _final(client)
-    fake.reset()
-    fake.enqueue(replace(script, chunk_size=chunk_size))
-    assert _final(client) == whole
+    whole, rechunked = rechunk(script, chunk_size, lambda: _final(client))
+    assert rechunked == whole
     assert fake.last_request.writes_sent > 100 // chunk_size
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import openai
@@ -16,12 +14,6 @@ from plano_testkit import FakeUpstream, Reply, ToolCall
 LOOKUP = ToolCall(name="lookup", arguments={"query": "plano gateway"}, id="call_l")
 SUM = ToolCall(name="add", arguments='{"a": 1, "b": 2}', id="call_s")
 INPUT = "respond with exactly: Responses are fine"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as running:
-        yield running
 
 
 @pytest.fixture
@@ -168,12 +160,7 @@ def _final(client: OpenAI) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7])
-def test_rechunked_stream_parses_identically(
-    client: OpenAI, fake: FakeUpstream, chunk_size: int
-) -> None:
+def test_rechunked_stream_parses_identically(client: OpenAI, rechunk: Any, chunk_size: int) -> None:
     script = Reply(text="Größe ✓ and more", thinking="t", tool_calls=[SUM])
-    fake.enqueue(script)
-    whole = _final(client)
-    fake.reset()
-    fake.enqueue(replace(script, chunk_size=chunk_size))
-    assert _final(client) == whole
+    whole, rechunked = rechunk(script, chunk_size, lambda: _final(client))
+    assert rechunked == whole

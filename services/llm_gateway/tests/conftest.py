@@ -11,6 +11,8 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anthropic
+import openai
 import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
@@ -21,6 +23,33 @@ T = TypeVar("T")
 # Hypercorn keeps a connection's tasks until its keep-alive timer ends even when the client
 # closed it while idle; a short timer lets the leak checks see the final task count quickly.
 KEEP_ALIVE_SECONDS = 2
+
+
+def build_config(
+    base_url: str,
+    access_keys: Mapping[str, str],
+    *,
+    default: str,
+    listener: str = "",
+    providers: str = "",
+    sections: str = "",
+    version: str = "v0.3.0",
+) -> str:
+    """Config text of one model listener and providers served at `base_url`.
+
+    `access_keys` maps each provider's `provider/model` to its access key and `default` names the
+    default one; `listener` adds keys to the listener, `providers` adds whole provider entries
+    and `sections` adds top-level sections (each as YAML text, already indented).
+    """
+    entries = "".join(
+        f"  - model: {model}\n    access_key: {key}\n    base_url: {base_url}\n"
+        + ("    default: true\n" if model == default else "")
+        for model, key in access_keys.items()
+    )
+    return (
+        f"version: {version}\nlisteners:\n  - type: model\n    name: egress\n    port: 12001\n"
+        f"{listener}model_providers:\n{entries}{providers}{sections}"
+    )
 
 
 class RunningGateway:
@@ -85,6 +114,14 @@ class RunningGateway:
             value = self.metric(name, labels)
         return value
 
+    def openai_sdk(self, api_key: str = "k") -> openai.OpenAI:
+        """An OpenAI SDK client of this gateway (no retries)."""
+        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=api_key, max_retries=0)
+
+    def anthropic_sdk(self, api_key: str = "k") -> anthropic.Anthropic:
+        """An Anthropic SDK client of this gateway (no retries)."""
+        return anthropic.Anthropic(base_url=self.url, api_key=api_key, max_retries=0)
+
     def stop(self) -> None:
         stop = self._stop
         if stop is not None:
@@ -93,6 +130,7 @@ class RunningGateway:
 
 
 GatewayFactory = Callable[..., RunningGateway]
+ConfigBuilder = Callable[..., str]
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +138,19 @@ def fake_upstream() -> Iterator[FakeUpstream]:
     """A fake upstream speaking every provider's wire format (one per test module)."""
     with FakeUpstream() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def gateway_config() -> ConfigBuilder:
+    """`build_config`, for test modules (they cannot import this file)."""
+    return build_config
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fake_upstream(request: pytest.FixtureRequest) -> None:
+    """Tests that use the fake upstream start with no queued replies and no recorded requests."""
+    if "fake_upstream" in request.fixturenames:
+        request.getfixturevalue("fake_upstream").reset()
 
 
 @pytest.fixture(scope="module")

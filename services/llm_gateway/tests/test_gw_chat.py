@@ -25,47 +25,32 @@ WEATHER_TOOL = {
 }
 
 
-def config(fake: FakeUpstream) -> str:
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-    timeout: 30s
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-    default: true
-  - model: anthropic/claude-sonnet-4-20250514
-    access_key: sk-anthropic
-    base_url: {fake.url}
-  - model: amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0
-    access_key: bedrock-api-key
-    base_url: {fake.url}
+PROVIDERS = {
+    "openai/gpt-4o-mini": "sk-openai",
+    "anthropic/claude-sonnet-4-20250514": "sk-anthropic",
+    "amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0": "bedrock-api-key",
+    "gemini/gemini-2.0-flash": "sk-gemini",
+    "azure_openai/gpt-4o-deployment": "sk-azure",
+    "groq/llama-3.1-8b-instant": "sk-groq",
+}
+
+
+def special_providers(base_url: str) -> str:
+    """SigV4 credentials, client-key passthrough and custom headers."""
+    return f"""\
   - model: amazon_bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0
-    base_url: {fake.url}
+    base_url: {base_url}
     aws:
       access_key_id: AKIDEXAMPLE
       secret_access_key: secret
       session_token: session-token
       region: eu-west-1
-  - model: gemini/gemini-2.0-flash
-    access_key: sk-gemini
-    base_url: {fake.url}
-  - model: azure_openai/gpt-4o-deployment
-    access_key: sk-azure
-    base_url: {fake.url}
-  - model: groq/llama-3.1-8b-instant
-    access_key: sk-groq
-    base_url: {fake.url}
   - model: openai/gpt-passthrough
     passthrough_auth: true
-    base_url: {fake.url}
+    base_url: {base_url}
   - model: openai/gpt-custom-headers
     access_key: sk-custom
-    base_url: {fake.url}
+    base_url: {base_url}
     http_host: llm.internal.example
     headers:
       ChatGPT-Account-Id: acct-42
@@ -73,15 +58,18 @@ model_providers:
 
 
 @pytest.fixture(scope="module")
-def client(fake_upstream: FakeUpstream, start_gateway: Any) -> Iterator[openai.OpenAI]:
-    gateway = start_gateway(config(fake_upstream))
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=CLIENT_KEY, max_retries=0) as sdk:
+def client(
+    fake_upstream: FakeUpstream, start_gateway: Any, gateway_config: Any
+) -> Iterator[openai.OpenAI]:
+    config = gateway_config(
+        fake_upstream.url,
+        PROVIDERS,
+        default="openai/gpt-4o-mini",
+        listener="    timeout: 30s\n",
+        providers=special_providers(fake_upstream.url),
+    )
+    with start_gateway(config).openai_sdk(CLIENT_KEY) as sdk:
         yield sdk
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake_upstream: FakeUpstream) -> None:
-    fake_upstream.reset()
 
 
 UPSTREAMS = [

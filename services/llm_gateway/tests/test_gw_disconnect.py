@@ -17,31 +17,17 @@ from plano_testkit.reply import Reply
 WORDS = " ".join(f"w{i}" for i in range(300))
 
 
-def config(fake: FakeUpstream) -> str:
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-    default: true
-  - model: anthropic/claude-sonnet-4-20250514
-    access_key: sk-anthropic
-    base_url: {fake.url}
-  - model: amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0
-    access_key: bedrock-key
-    base_url: {fake.url}
-"""
+PROVIDERS = {
+    "openai/gpt-4o-mini": "sk-openai",
+    "anthropic/claude-sonnet-4-20250514": "sk-anthropic",
+    "amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0": "bedrock-key",
+}
 
 
 @pytest.fixture(scope="module")
-def gateway(fake_upstream: FakeUpstream, start_gateway: Any) -> Any:
+def gateway(fake_upstream: FakeUpstream, start_gateway: Any, gateway_config: Any) -> Any:
     fake_upstream.default_reply = Reply(text="ok fine")
-    return start_gateway(config(fake_upstream))
+    return start_gateway(gateway_config(fake_upstream.url, PROVIDERS, default="openai/gpt-4o-mini"))
 
 
 def raw_request(path: str, body: dict[str, Any]) -> bytes:
@@ -72,7 +58,6 @@ async def read_response(reader: asyncio.StreamReader) -> bytes:
 def test_gw_disconnect_mid_stream_closes_the_upstream_within_a_second(
     gateway: Any, fake_upstream: FakeUpstream
 ) -> None:
-    fake_upstream.reset()
     fake_upstream.enqueue(Reply(text=WORDS, chunk_gap=0.02))
 
     async def run() -> float:
@@ -113,7 +98,6 @@ async def _task_summary() -> dict[str, int]:
 def test_gw_a_thousand_mixed_requests_with_disconnects_leak_nothing(
     gateway: Any, fake_upstream: FakeUpstream
 ) -> None:
-    fake_upstream.reset()
     rng = random.Random(7)
     baseline_tasks = gateway.call(_task_count())
     models = ["gpt-4o-mini", "claude-sonnet-4-20250514", "anthropic.claude-3-haiku-20240307-v1:0"]

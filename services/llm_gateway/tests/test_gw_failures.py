@@ -6,7 +6,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anthropic
@@ -50,26 +50,24 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def config(fake: FakeUpstream, *, timeout: str = "2s", retries: int = 0) -> str:
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-    timeout: {timeout}
-    max_retries: {retries}
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-    default: true
-  - model: anthropic/claude-sonnet-4-20250514
-    access_key: sk-anthropic
-    base_url: {fake.url}
-  - model: amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0
-    access_key: bedrock-key
-    base_url: {fake.url}
+PROVIDERS = {
+    "openai/gpt-4o-mini": "sk-openai",
+    "anthropic/claude-sonnet-4-20250514": "sk-anthropic",
+    "amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0": "bedrock-key",
+}
+
+
+@pytest.fixture(scope="module")
+def config(fake_upstream: FakeUpstream, gateway_config: Any) -> Callable[..., str]:
+    """Config text with the listener's retries, and providers that fail."""
+
+    def build(*, retries: int = 0) -> str:
+        return gateway_config(
+            fake_upstream.url,
+            PROVIDERS,
+            default="openai/gpt-4o-mini",
+            listener=f"    timeout: 2s\n    max_retries: {retries}\n",
+            providers=f"""\
   - model: openai/gpt-unreachable
     access_key: sk-x
     base_url: http://127.0.0.1:{closed_port()}
@@ -77,29 +75,27 @@ model_providers:
   - model: openai/gpt-resetting
     access_key: sk-x
     base_url: http://127.0.0.1:{RESETTING.port}
-"""
+""",
+        )
+
+    return build
 
 
 @pytest.fixture(scope="module")
-def gateway(fake_upstream: FakeUpstream, start_gateway: Any) -> Any:
-    return start_gateway(config(fake_upstream))
+def gateway(start_gateway: Any, config: Callable[..., str]) -> Any:
+    return start_gateway(config())
 
 
 @pytest.fixture(scope="module")
 def oa(gateway: Any) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="sk-c", max_retries=0) as sdk:
+    with gateway.openai_sdk("sk-c") as sdk:
         yield sdk
 
 
 @pytest.fixture(scope="module")
 def an(gateway: Any) -> Iterator[anthropic.Anthropic]:
-    with anthropic.Anthropic(base_url=gateway.url, api_key="sk-c", max_retries=0) as sdk:
+    with gateway.anthropic_sdk("sk-c") as sdk:
         yield sdk
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake_upstream: FakeUpstream) -> None:
-    fake_upstream.reset()
 
 
 STATUS_CASES = [
@@ -258,24 +254,28 @@ def test_gw_stream_cut_by_upstream_ends_with_an_error_event(
             pass
 
 
-def test_gw_oversized_body_is_413(fake_upstream: FakeUpstream, start_gateway: Any) -> None:
-    small = start_gateway(config(fake_upstream), {"PLANO_LLM_MAX_BODY_BYTES": "2048"})
+def test_gw_oversized_body_is_413(
+    fake_upstream: FakeUpstream, start_gateway: Any, config: Callable[..., str]
+) -> None:
+    small = start_gateway(config(), {"PLANO_LLM_MAX_BODY_BYTES": "2048"})
     big: Any = [{"role": "user", "content": "x" * 5000}]
-    with openai.OpenAI(base_url=f"{small.url}/v1", api_key="k", max_retries=0) as sdk:
+    with small.openai_sdk() as sdk:
         with pytest.raises(openai.APIStatusError, match="exceeds the limit of 2048") as info:
             sdk.chat.completions.create(model="gpt-4o-mini", messages=big)
         assert info.value.status_code == 413
         assert sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES).choices
-    with anthropic.Anthropic(base_url=small.url, api_key="k", max_retries=0) as sdk_an:
+    with small.anthropic_sdk() as sdk_an:
         with pytest.raises(anthropic.APIStatusError) as an_info:
             sdk_an.messages.create(model="gpt-4o-mini", max_tokens=5, messages=big)
         assert an_info.value.status_code == 413
     assert all(len(r.body) < 2048 for r in fake_upstream.requests)
 
 
-def test_gw_retries_on_429_and_5xx(fake_upstream: FakeUpstream, start_gateway: Any) -> None:
-    retrying = start_gateway(config(fake_upstream, retries=2))
-    with openai.OpenAI(base_url=f"{retrying.url}/v1", api_key="k", max_retries=0) as sdk:
+def test_gw_retries_on_429_and_5xx(
+    fake_upstream: FakeUpstream, start_gateway: Any, config: Callable[..., str]
+) -> None:
+    retrying = start_gateway(config(retries=2))
+    with retrying.openai_sdk() as sdk:
         fake_upstream.enqueue(
             Reply.error(429, "busy", headers={"retry-after": "0"}),
             Reply.error(503, "down"),

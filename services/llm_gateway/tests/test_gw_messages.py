@@ -26,40 +26,23 @@ MODELS = [
 ]
 
 
-def config(fake: FakeUpstream) -> str:
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-  - model: anthropic/claude-sonnet-4-20250514
-    access_key: sk-anthropic
-    base_url: {fake.url}
-    default: true
-  - model: amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0
-    access_key: bedrock-api-key
-    base_url: {fake.url}
-  - model: gemini/gemini-2.0-flash
-    access_key: sk-gemini
-    base_url: {fake.url}
-"""
+PROVIDERS = {
+    "openai/gpt-4o-mini": "sk-openai",
+    "anthropic/claude-sonnet-4-20250514": "sk-anthropic",
+    "amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0": "bedrock-api-key",
+    "gemini/gemini-2.0-flash": "sk-gemini",
+}
 
 
 @pytest.fixture(scope="module")
-def client(fake_upstream: FakeUpstream, start_gateway: Any) -> Iterator[anthropic.Anthropic]:
-    gateway = start_gateway(config(fake_upstream))
-    with anthropic.Anthropic(base_url=gateway.url, api_key=CLIENT_KEY, max_retries=0) as sdk:
+def client(
+    fake_upstream: FakeUpstream, start_gateway: Any, gateway_config: Any
+) -> Iterator[anthropic.Anthropic]:
+    config = gateway_config(
+        fake_upstream.url, PROVIDERS, default="anthropic/claude-sonnet-4-20250514"
+    )
+    with start_gateway(config).anthropic_sdk(CLIENT_KEY) as sdk:
         yield sdk
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake_upstream: FakeUpstream) -> None:
-    fake_upstream.reset()
 
 
 def assert_clean(fake: FakeUpstream, path_start: str) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from http.client import HTTPConnection
 from typing import Any
 
-import openai
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -23,30 +22,17 @@ from plano_testkit.reply import Reply
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
-def config(fake: FakeUpstream, tracing: bool = False) -> str:
-    text = f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-    default: true
-  - model: anthropic/*
-    access_key: sk-anthropic
-    base_url: {fake.url}
-"""
-    if tracing:
-        text += "tracing:\n  random_sampling: 100\n"
-    return text
+PROVIDERS = {"openai/gpt-4o-mini": "sk-openai", "anthropic/*": "sk-anthropic"}
 
 
 @pytest.fixture(scope="module")
-def gateway(fake_upstream: FakeUpstream, start_gateway: Any) -> Any:
-    return start_gateway(config(fake_upstream))
+def config(fake_upstream: FakeUpstream, gateway_config: Any) -> str:
+    return gateway_config(fake_upstream.url, PROVIDERS, default="openai/gpt-4o-mini")
+
+
+@pytest.fixture(scope="module")
+def gateway(start_gateway: Any, config: str) -> Any:
+    return start_gateway(config)
 
 
 @dataclass
@@ -92,11 +78,6 @@ def web(gateway: Any) -> Http:
     return Http(gateway.port)
 
 
-@pytest.fixture(autouse=True)
-def _reset(fake_upstream: FakeUpstream) -> None:
-    fake_upstream.reset()
-
-
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -122,11 +103,11 @@ def test_gw_traceparent_passes_through_without_tracing(
 
 
 def test_gw_span_per_request_with_llm_attributes(
-    fake_upstream: FakeUpstream, start_gateway: Any
+    fake_upstream: FakeUpstream, start_gateway: Any, config: str
 ) -> None:
     exporter = InMemorySpanExporter()
     traced = start_gateway(
-        config(fake_upstream, tracing=True), span_processor=SimpleSpanProcessor(exporter)
+        config + "tracing:\n  random_sampling: 100\n", span_processor=SimpleSpanProcessor(exporter)
     )
     response = Http(traced.port).post(
         "/v1/chat/completions", json=BODY, headers={"traceparent": TRACEPARENT}
@@ -152,9 +133,9 @@ def test_gw_span_per_request_with_llm_attributes(
     assert attributes["llm.usage.output_tokens"] > 0
 
 
-def test_gw_access_log_line(fake_upstream: FakeUpstream, start_gateway: Any) -> None:
+def test_gw_access_log_line(start_gateway: Any, config: str) -> None:
     sink = io.StringIO()
-    logged = start_gateway(config(fake_upstream), access_log=AccessLog(sink))
+    logged = start_gateway(config, access_log=AccessLog(sink))
     web = Http(logged.port)
     web.post(
         "/v1/chat/completions",
@@ -193,7 +174,7 @@ async def _flush(gateway: Any) -> None:
 def test_gw_metrics_after_plain_and_streamed_requests(
     gateway: Any, fake_upstream: FakeUpstream
 ) -> None:
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="k", max_retries=0) as sdk:
+    with gateway.openai_sdk() as sdk:
         fake_upstream.enqueue(Reply(text="a b c d e f"))
         for _ in sdk.chat.completions.create(
             model="anthropic/claude-3-5-haiku-latest",
@@ -210,7 +191,7 @@ def test_gw_metrics_after_plain_and_streamed_requests(
     assert gateway.metric("llm_gateway_in_flight_requests") == 0
     openai_labels = {"provider": "openai/gpt-4o-mini", "model": "gpt-4o-mini"}
     before = gateway.metric("llm_gateway_output_tokens_total", openai_labels)
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="k", max_retries=0) as sdk:
+    with gateway.openai_sdk() as sdk:
         fake_upstream.enqueue(Reply(text="counted without any usage chunk at all"))
         for _ in sdk.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True

@@ -13,22 +13,6 @@ from plano_testkit.fake_upstream import FakeUpstream
 LONG_SYSTEM = "You are a careful assistant who explains every step. " * 200
 
 
-def config(fake: FakeUpstream, caching: str) -> str:
-    return f"""
-version: v0.4.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: anthropic/claude-sonnet-4-5
-    access_key: sk-anthropic
-    base_url: {fake.url}
-    default: true
-{caching}
-"""
-
-
 ENABLED = """prompt_caching:
   enabled: true
   inject_cache_control: true
@@ -38,14 +22,20 @@ ENABLED = """prompt_caching:
 
 @pytest.fixture(scope="module")
 def clients(
-    fake_upstream: FakeUpstream, start_gateway: Any
+    fake_upstream: FakeUpstream, start_gateway: Any, gateway_config: Any
 ) -> Iterator[tuple[openai.OpenAI, openai.OpenAI]]:
-    plain = start_gateway(config(fake_upstream, ""))
-    caching = start_gateway(config(fake_upstream, ENABLED))
-    with (
-        openai.OpenAI(base_url=f"{plain.url}/v1", api_key="sk-client", max_retries=0) as off,
-        openai.OpenAI(base_url=f"{caching.url}/v1", api_key="sk-client", max_retries=0) as on,
-    ):
+    def config(caching: str) -> str:
+        return gateway_config(
+            fake_upstream.url,
+            {"anthropic/claude-sonnet-4-5": "sk-anthropic"},
+            default="anthropic/claude-sonnet-4-5",
+            sections=caching,
+            version="v0.4.0",
+        )
+
+    plain = start_gateway(config(""))
+    caching = start_gateway(config(ENABLED))
+    with plain.openai_sdk("sk-client") as off, caching.openai_sdk("sk-client") as on:
         yield off, on
 
 

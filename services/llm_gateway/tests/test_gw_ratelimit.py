@@ -15,23 +15,22 @@ from plano_testkit.fake_upstream import FakeUpstream
 PROMPT = " ".join(f"word{i}" for i in range(9))  # 18 tokens: two never fit in 20
 
 
-def config(fake: FakeUpstream) -> str:
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-    default: true
+RATELIMITS = """\
 ratelimits:
   - model: gpt-4o-mini
-    selector: {{key: x-user-id}}
-    limit: {{tokens: 20, unit: second}}
+    selector: {key: x-user-id}
+    limit: {tokens: 20, unit: second}
 """
+
+
+@pytest.fixture(scope="module")
+def config(fake_upstream: FakeUpstream, gateway_config: Any) -> str:
+    return gateway_config(
+        fake_upstream.url,
+        {"openai/gpt-4o-mini": "sk-openai"},
+        default="openai/gpt-4o-mini",
+        sections=RATELIMITS,
+    )
 
 
 def user_headers(user: str) -> dict[str, str]:
@@ -47,10 +46,10 @@ def ask(sdk: openai.OpenAI, user: str) -> Any:
 
 
 def test_gw_rate_limit_rejects_then_admits_after_the_window(
-    fake_upstream: FakeUpstream, start_gateway: Any
+    start_gateway: Any, config: str
 ) -> None:
-    gateway = start_gateway(config(fake_upstream))
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="k", max_retries=0) as sdk:
+    gateway = start_gateway(config)
+    with gateway.openai_sdk() as sdk:
         assert ask(sdk, "alice").choices
         with pytest.raises(openai.RateLimitError, match="x-user-id") as info:
             ask(sdk, "alice")
@@ -62,7 +61,7 @@ def test_gw_rate_limit_rejects_then_admits_after_the_window(
         )
         time.sleep(1.1)
         assert ask(sdk, "alice").choices
-    with anthropic.Anthropic(base_url=gateway.url, api_key="k", max_retries=0) as client:
+    with gateway.anthropic_sdk() as client:
         client.messages.create(
             model="gpt-4o-mini",
             max_tokens=5,
@@ -83,16 +82,13 @@ def test_gw_rate_limit_rejects_then_admits_after_the_window(
 
 
 def test_gw_rate_limit_shared_through_redis(
-    fake_upstream: FakeUpstream, start_gateway: Any, redis_url: str
+    start_gateway: Any, config: str, redis_url: str
 ) -> None:
     environ = {"PLANO_RATELIMIT_BACKEND": "redis", "PLANO_RATELIMIT_REDIS_URL": redis_url}
-    first = start_gateway(config(fake_upstream), environ)
-    second = start_gateway(config(fake_upstream), environ)
+    first = start_gateway(config, environ)
+    second = start_gateway(config, environ)
     user = f"shared-{uuid.uuid4().hex}"
-    with (
-        openai.OpenAI(base_url=f"{first.url}/v1", api_key="k", max_retries=0) as one,
-        openai.OpenAI(base_url=f"{second.url}/v1", api_key="k", max_retries=0) as two,
-    ):
+    with first.openai_sdk() as one, second.openai_sdk() as two:
         assert ask(one, user).choices
         with pytest.raises(openai.RateLimitError):
             ask(two, user)

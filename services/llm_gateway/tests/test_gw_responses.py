@@ -26,37 +26,20 @@ MODELS = [
 ]
 
 
-def config(fake: FakeUpstream) -> str:
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: {fake.url}
-    default: true
-  - model: anthropic/claude-sonnet-4-20250514
-    access_key: sk-anthropic
-    base_url: {fake.url}
-  - model: groq/llama-3.1-8b-instant
-    access_key: sk-groq
-    base_url: {fake.url}
-"""
+PROVIDERS = {
+    "openai/gpt-4o-mini": "sk-openai",
+    "anthropic/claude-sonnet-4-20250514": "sk-anthropic",
+    "groq/llama-3.1-8b-instant": "sk-groq",
+}
 
 
 @pytest.fixture(scope="module")
-def client(fake_upstream: FakeUpstream, start_gateway: Any) -> Iterator[openai.OpenAI]:
-    gateway = start_gateway(config(fake_upstream))
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=CLIENT_KEY, max_retries=0) as sdk:
+def client(
+    fake_upstream: FakeUpstream, start_gateway: Any, gateway_config: Any
+) -> Iterator[openai.OpenAI]:
+    config = gateway_config(fake_upstream.url, PROVIDERS, default="openai/gpt-4o-mini")
+    with start_gateway(config).openai_sdk(CLIENT_KEY) as sdk:
         yield sdk
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake_upstream: FakeUpstream) -> None:
-    fake_upstream.reset()
 
 
 def assert_clean(fake: FakeUpstream, path: str) -> None:

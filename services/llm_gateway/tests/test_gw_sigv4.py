@@ -1,6 +1,7 @@
 """SigV4 signing against the published AWS signature-v4 test suite vectors."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -9,6 +10,24 @@ from llm_gateway.sigv4 import AwsCredentials, sign_headers
 CREDENTIALS = AwsCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 WHEN = datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
 SCOPE = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request"
+
+
+def sign(**overrides: Any) -> dict[str, str]:
+    """Sign a request of the AWS test suite, with `overrides` of its defaults."""
+    values: dict[str, Any] = {
+        "method": "POST",
+        "host": "example.amazonaws.com",
+        "path": "/",
+        "query": "",
+        "headers": {},
+        "body": b"",
+        "credentials": CREDENTIALS,
+        "region": "us-east-1",
+        "service": "service",
+        "now": WHEN,
+    }
+    values.update(overrides)
+    return sign_headers(**values)
 
 
 @pytest.mark.parametrize(
@@ -40,18 +59,7 @@ SCOPE = "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request"
 def test_gw_sigv4_matches_the_aws_test_suite(
     method: str, query: str, extra: dict[str, str], signed: str, signature: str
 ) -> None:
-    headers = sign_headers(
-        method=method,
-        host="example.amazonaws.com",
-        path="/",
-        query=query,
-        headers=extra,
-        body=b"",
-        credentials=CREDENTIALS,
-        region="us-east-1",
-        service="service",
-        now=WHEN,
-    )
+    headers = sign(method=method, query=query, headers=extra)
     assert headers["x-amz-date"] == "20150830T123600Z"
     assert headers["authorization"] == (
         f"AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders={signed}, Signature={signature}"
@@ -59,18 +67,7 @@ def test_gw_sigv4_matches_the_aws_test_suite(
 
 
 def test_gw_sigv4_header_sort_vector() -> None:
-    headers = sign_headers(
-        method="POST",
-        host="example.amazonaws.com",
-        path="/",
-        query="",
-        headers={"My-Header1": "value1"},
-        body=b"",
-        credentials=CREDENTIALS,
-        region="us-east-1",
-        service="service",
-        now=WHEN,
-    )
+    headers = sign(headers={"My-Header1": "value1"})
     assert "SignedHeaders=host;my-header1;x-amz-date," in headers["authorization"]
     assert (
         "Signature=c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf1"
@@ -80,17 +77,13 @@ def test_gw_sigv4_header_sort_vector() -> None:
 
 def test_gw_sigv4_session_token_is_signed_and_sent() -> None:
     creds = AwsCredentials(CREDENTIALS.access_key_id, CREDENTIALS.secret_access_key, "tok")
-    headers = sign_headers(
-        method="POST",
+    headers = sign(
         host="bedrock-runtime.us-east-1.amazonaws.com",
         path="/model/m/converse",
-        query="",
         headers={"content-type": "application/json"},
         body=b"{}",
         credentials=creds,
-        region="us-east-1",
         service="bedrock",
-        now=WHEN,
     )
     assert headers["x-amz-security-token"] == "tok"
     assert (

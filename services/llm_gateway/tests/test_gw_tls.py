@@ -8,7 +8,7 @@ import shutil
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,27 +88,27 @@ def tls_front(fake_upstream: FakeUpstream, certificate: tuple[Path, Path]) -> It
     front.stop()
 
 
-def config(port: int, ca_path: Path | None) -> str:
-    overrides = f"overrides:\n  upstream_tls_ca_path: {ca_path}\n" if ca_path else ""
-    return f"""
-version: v0.3.0
-listeners:
-  - type: model
-    name: egress
-    port: 12001
-model_providers:
-  - model: openai/gpt-4o-mini
-    access_key: sk-openai
-    base_url: https://127.0.0.1:{port}
-    default: true
-{overrides}"""
+@pytest.fixture(scope="module")
+def config(tls_front: TlsFront, gateway_config: Any) -> Callable[[Path | None], str]:
+    """Config text of one provider behind the TLS front, trusting `ca_path` when given."""
+
+    def build(ca_path: Path | None) -> str:
+        overrides = f"overrides:\n  upstream_tls_ca_path: {ca_path}\n" if ca_path else ""
+        return gateway_config(
+            f"https://127.0.0.1:{tls_front.port}",
+            {"openai/gpt-4o-mini": "sk-openai"},
+            default="openai/gpt-4o-mini",
+            sections=overrides,
+        )
+
+    return build
 
 
 def test_gw_tls_upstream_with_the_configured_ca(
-    tls_front: TlsFront, certificate: tuple[Path, Path], start_gateway: Any
+    config: Callable[[Path | None], str], certificate: tuple[Path, Path], start_gateway: Any
 ) -> None:
-    gateway = start_gateway(config(tls_front.port, certificate[0]))
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="k", max_retries=0) as sdk:
+    gateway = start_gateway(config(certificate[0]))
+    with gateway.openai_sdk() as sdk:
         completion = sdk.chat.completions.create(
             model="gpt-4o-mini",
             messages=[{"role": "user", "content": "respond with exactly: tls ok"}],
@@ -117,11 +117,11 @@ def test_gw_tls_upstream_with_the_configured_ca(
 
 
 def test_gw_tls_upstream_with_an_untrusted_certificate_is_502(
-    tls_front: TlsFront, start_gateway: Any
+    config: Callable[[Path | None], str], start_gateway: Any
 ) -> None:
-    gateway = start_gateway(config(tls_front.port, None))
+    gateway = start_gateway(config(None))
     with (
-        openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="k", max_retries=0) as sdk,
+        gateway.openai_sdk() as sdk,
         pytest.raises(openai.InternalServerError, match="certificate") as info,
     ):
         sdk.chat.completions.create(

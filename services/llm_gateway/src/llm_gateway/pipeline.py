@@ -15,12 +15,12 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from hermesllm.apis import ClientApi, UpstreamApi, same_api
+from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.error_bodies import translate_error
 from hermesllm.errors import HermesError, RequestParseError, UnsupportedConversionError
 from hermesllm.providers import upstream_api_for
 from hermesllm.streaming import StreamTranslator, new_stream_translator
-from hermesllm.translate import prepare_upstream_request, response_usage, translate_response
+from hermesllm.translate import prepare_upstream_request, translate_response_with_usage
 from llm_gateway.asgi import (
     JSON_CONTENT_TYPE,
     SSE_CONTENT_TYPE,
@@ -238,12 +238,7 @@ class Pipeline:
         payload = await response.read()
         record.upstream_ended = time.perf_counter()
         try:
-            body = (
-                payload
-                if same_api(client, upstream)
-                else translate_response(payload, upstream, client, model=model)
-            )
-            usage = response_usage(payload, upstream)
+            body, usage = translate_response_with_usage(payload, upstream, client, model=model)
         except HermesError as exc:
             raise GatewayError(
                 f"upstream response could not be translated: {exc}", status=502

@@ -126,7 +126,7 @@ def _normalise(
             f"{format_path(path)}: passthrough_auth is true, so access_key is ignored and the "
             "client's credentials are forwarded"
         )
-    scheme, host, port, path_prefix = _upstream(entry, provider_id, model, path, environ)
+    scheme, host, port, path_prefix = _upstream(entry, provider_id, path, environ)
     if provider_id is ProviderId.CHATGPT:
         passthrough = passthrough or access_key is None
         presets.chatgpt_headers(headers, environ)
@@ -208,7 +208,6 @@ def _provider_id(entry: ModelProviderEntry, prefix: str, path: ConfigPath) -> Pr
 def _upstream(
     entry: ModelProviderEntry,
     provider_id: ProviderId,
-    model: str,
     path: ConfigPath,
     environ: Mapping[str, str],
 ) -> tuple[str, str, int, str | None]:

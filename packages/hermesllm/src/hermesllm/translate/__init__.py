@@ -1,8 +1,9 @@
 """Request and non-streaming response translation between the client and upstream APIs.
 
 `prepare_upstream_request` turns a client request into the upstream request (pass-through when
-the APIs match), `translate_response` turns the upstream's answer into the client's API, and
-`response_usage` reads the token usage of an upstream answer.
+the APIs match), `translate_response` turns the upstream's answer into the client's API,
+`response_usage` reads the token usage of an upstream answer, and `translate_response_with_usage`
+does both from one decode of the answer.
 """
 
 from collections.abc import Callable
@@ -42,6 +43,7 @@ __all__ = [
     "render_conversation",
     "response_usage",
     "translate_response",
+    "translate_response_with_usage",
 ]
 
 _RENDERERS: dict[UpstreamApi, Callable[[Conversation], JsonObject]] = {
@@ -125,10 +127,22 @@ def translate_response(
     """
     if same_api(client, upstream):
         return body
-    reply = REPLY_PARSERS[upstream](body, model)
-    return _ENCODER.encode(REPLY_RENDERERS[client](reply))
+    return _ENCODER.encode(REPLY_RENDERERS[client](REPLY_PARSERS[upstream](body, model)))
 
 
 def response_usage(body: bytes, upstream: UpstreamApi) -> Usage | None:
     """Token usage of a non-streaming upstream response, or None when it has none."""
     return upstream_usage(body, upstream)
+
+
+def translate_response_with_usage(
+    body: bytes, upstream: UpstreamApi, client: ClientApi, *, model: str
+) -> tuple[bytes, Usage | None]:
+    """`translate_response` and `response_usage` together, decoding `body` once.
+
+    ResponseParseError when a body that needs translating does not match the upstream API.
+    """
+    if same_api(client, upstream):
+        return body, upstream_usage(body, upstream)
+    reply = REPLY_PARSERS[upstream](body, model)
+    return _ENCODER.encode(REPLY_RENDERERS[client](reply)), reply.usage

@@ -99,21 +99,23 @@ class OpenAIChatWire:
         )
 
     def stream_events(self, turn: Turn) -> list[bytes]:
+        def envelope(**fields: Any) -> bytes:
+            return sse(
+                {
+                    "id": turn.response_id,
+                    "object": "chat.completion.chunk",
+                    "created": turn.created,
+                    "model": turn.model,
+                    "service_tier": "default",
+                    "system_fingerprint": SYSTEM_FINGERPRINT,
+                    **fields,
+                }
+            )
+
         def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
-            body: dict[str, Any] = {
-                "id": turn.response_id,
-                "object": "chat.completion.chunk",
-                "created": turn.created,
-                "model": turn.model,
-                "service_tier": "default",
-                "system_fingerprint": SYSTEM_FINGERPRINT,
-                "choices": [
-                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-                ],
-            }
-            if turn.include_usage:
-                body["usage"] = None
-            return sse(body)
+            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+            usage: dict[str, Any] = {"usage": None} if turn.include_usage else {}
+            return envelope(choices=[choice], **usage)
 
         events = [chunk({"role": "assistant", "content": "", "refusal": None})]
         events.extend(chunk({"reasoning_content": piece}) for piece in turn.thinking_deltas)
@@ -139,20 +141,7 @@ class OpenAIChatWire:
             )
         events.append(chunk({}, turn.finish_reason))
         if turn.include_usage:
-            events.append(
-                sse(
-                    {
-                        "id": turn.response_id,
-                        "object": "chat.completion.chunk",
-                        "created": turn.created,
-                        "model": turn.model,
-                        "service_tier": "default",
-                        "system_fingerprint": SYSTEM_FINGERPRINT,
-                        "choices": [],
-                        "usage": openai_usage(turn),
-                    }
-                )
-            )
+            events.append(envelope(choices=[], usage=openai_usage(turn)))
         events.append(sse(b"[DONE]"))
         return events
 
