@@ -61,6 +61,9 @@ def test_json_thinking_and_tools(client: Anthropic, fake: FakeUpstream) -> None:
     assert message.stop_reason == "tool_use"
     assert message.usage.cache_read_input_tokens == 30
     assert message.usage.cache_creation_input_tokens == 7
+    assert message.usage.input_tokens == 13  # Anthropic leaves cache reads and writes out
+    assert message.usage.cache_creation is not None
+    assert message.usage.cache_creation.ephemeral_5m_input_tokens == 7
 
 
 @pytest.mark.parametrize(
@@ -98,7 +101,11 @@ def test_stream_event_sequence(client: Anthropic, fake: FakeUpstream) -> None:
     message_delta = events[-2]
     assert message_delta.delta.stop_reason == "tool_use"
     assert message_delta.usage.output_tokens > 0
-    assert events[0].message.usage.input_tokens > 0
+    assert message_delta.usage.input_tokens is not None
+    assert message_delta.usage.server_tool_use is not None
+    start_usage = events[0].message.usage
+    assert start_usage.input_tokens > 0
+    assert start_usage.cache_creation is not None and start_usage.service_tier == "standard"
 
 
 def test_stream_has_a_ping_event_the_sdk_skips(fake: FakeUpstream) -> None:
@@ -163,7 +170,9 @@ def test_error_status_raises_sdk_class(
     assert raised.value.body == {
         "type": "error",
         "error": {"type": error_type, "message": f"anthropic says no ({status})"},
+        "request_id": raised.value.request_id,
     }
+    assert raised.value.request_id is not None
 
 
 def test_mid_stream_error_event_raises(client: Anthropic, fake: FakeUpstream) -> None:

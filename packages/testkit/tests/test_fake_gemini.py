@@ -40,8 +40,9 @@ def test_generate_content_documented_shape(fake: FakeUpstream) -> None:
     )
     assert response.status == 200
     body = response.json()
-    assert set(body) >= {"candidates", "usageMetadata", "modelVersion"}
+    assert set(body) == {"candidates", "usageMetadata", "modelVersion", "responseId"}
     assert body["modelVersion"] == MODEL
+    assert isinstance(body["responseId"], str) and body["responseId"]
     (candidate,) = body["candidates"]
     assert candidate["index"] == 0
     assert candidate["finishReason"] == "STOP"
@@ -49,14 +50,20 @@ def test_generate_content_documented_shape(fake: FakeUpstream) -> None:
     assert candidate["content"]["parts"] == [
         {"text": "Plan.", "thought": True},
         {"text": "Calling."},
-        {"functionCall": {"name": "get_weather", "args": {"city": "Oslo"}}},
+        {
+            "functionCall": {"name": "get_weather", "args": {"city": "Oslo"}},
+            "thoughtSignature": candidate["content"]["parts"][2]["thoughtSignature"],
+        },
     ]
+    assert isinstance(candidate["content"]["parts"][2]["thoughtSignature"], str)
     assert body["usageMetadata"] == {
         "promptTokenCount": 10,
         "candidatesTokenCount": 4,
         "thoughtsTokenCount": 3,
         "cachedContentTokenCount": 2,
         "totalTokenCount": 17,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 10}],
+        "cacheTokensDetails": [{"modality": "TEXT", "tokenCount": 2}],
     }
 
 
@@ -88,19 +95,26 @@ def test_stream_sse_chunks(fake: FakeUpstream) -> None:
     text = "".join(p["text"] for p in parts if "text" in p and not p.get("thought"))
     assert thoughts == "Hmm ok."
     assert text == "Three word answer"
-    assert [p["functionCall"] for p in parts if "functionCall" in p] == [
-        {"name": "get_weather", "args": {"city": "Oslo"}}
-    ]
+    calls = [p for p in parts if "functionCall" in p]
+    assert [p["functionCall"] for p in calls] == [{"name": "get_weather", "args": {"city": "Oslo"}}]
+    assert calls[0]["thoughtSignature"]
     assert [("finishReason" in c["candidates"][0]) for c in chunks] == [False] * (
         len(chunks) - 1
     ) + [True]
     for chunk in chunks:
+        assert set(chunk) == {"candidates", "usageMetadata", "modelVersion", "responseId"}
         assert chunk["candidates"][0]["content"]["role"] == "model"
         assert set(chunk["usageMetadata"]) >= {
             "promptTokenCount",
-            "candidatesTokenCount",
+            "promptTokensDetails",
             "totalTokenCount",
         }
+    # Only the last chunk knows the candidate tokens; earlier ones count the prompt (and
+    # thoughts) so far.
+    assert ["candidatesTokenCount" in c["usageMetadata"] for c in chunks] == [False] * (
+        len(chunks) - 1
+    ) + [True]
+    assert len({c["responseId"] for c in chunks}) == 1
     assert fake.last_request.stream is True
     assert fake.last_request.query == {"alt": "sse"}
 
@@ -119,9 +133,16 @@ def test_stream_sse_chunks(fake: FakeUpstream) -> None:
 def test_error_shape(fake: FakeUpstream, status: int, google_status: str) -> None:
     response = generate(fake, Reply.error(status, "quota gone"))
     assert response.status == status
-    assert response.json() == {
-        "error": {"code": status, "message": "quota gone", "status": google_status}
-    }
+    error = response.json()["error"]
+    details = error.pop("details", None)
+    assert error == {"code": status, "message": "quota gone", "status": google_status}
+    if status == 429:
+        assert details[-1] == {
+            "@type": "type.googleapis.com/google.rpc.RetryInfo",
+            "retryDelay": "17s",
+        }
+    else:
+        assert details is None
 
 
 def test_mid_stream_error_chunk(fake: FakeUpstream) -> None:

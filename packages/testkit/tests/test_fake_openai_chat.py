@@ -11,6 +11,7 @@ from openai import OpenAI
 
 from hermesllm.usage import Usage
 from plano_testkit import DEFAULT_TEXT, FakeUpstream, Reply, ToolCall
+from plano_testkit.raw_client import post
 
 WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "unit": "celsius"}, id="call_w")
 TIME = ToolCall(name="get_time", arguments={"zone": "Europe/Paris"}, id="call_t")
@@ -96,6 +97,32 @@ def test_stream_chunks_and_usage_chunk(client: OpenAI) -> None:
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
     assert all(c.usage is None for c in chunks[:-1])
     assert {c.id for c in chunks} == {chunks[0].id}
+    assert all(c.obfuscation and c.system_fingerprint and c.service_tier for c in chunks)
+
+
+def test_stream_sends_usage_null_until_the_usage_chunk(fake: FakeUpstream) -> None:
+    fake.reset()
+    body = {
+        "model": "m",
+        "messages": USER,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    events = post(fake.url + "/v1/chat/completions", body).body.split(b"\n\n")[:-1]
+    assert events[-1] == b"data: [DONE]"
+    chunks = [json.loads(event.removeprefix(b"data: ")) for event in events[:-1]]
+    assert all("usage" in c and c["usage"] is None for c in chunks[:-1])
+    assert all(choice["logprobs"] is None for c in chunks for choice in c["choices"])
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+
+
+def test_stream_without_obfuscation_when_turned_off(client: OpenAI) -> None:
+    chunks = list(
+        client.chat.completions.create(
+            model="m", messages=USER, stream=True, stream_options={"include_obfuscation": False}
+        )
+    )
+    assert all(c.obfuscation is None for c in chunks)
 
 
 def test_stream_without_usage_option_has_no_usage_chunk(client: OpenAI) -> None:

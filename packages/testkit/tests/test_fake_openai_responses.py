@@ -93,6 +93,33 @@ def test_stream_lifecycle_and_sequence_numbers(client: OpenAI, fake: FakeUpstrea
     assert done.response.usage is not None
 
 
+def test_stream_delta_padding_and_final_fields(client: OpenAI, fake: FakeUpstream) -> None:
+    fake.enqueue(Reply(text="Padded words", thinking="Hmm.", tool_calls=[LOOKUP]))
+    events = list(client.responses.create(model="m", input=INPUT, stream=True))
+    deltas = [e for e in events if e.type.endswith(".delta")]
+    assert {e.type for e in deltas} == {
+        "response.reasoning_summary_text.delta",
+        "response.output_text.delta",
+        "response.function_call_arguments.delta",
+    }
+    assert all(e.model_dump().get("obfuscation") for e in deltas)
+    created, done = events[0], events[-1]
+    assert created.type == "response.created" and created.response.completed_at is None
+    assert done.type == "response.completed" and done.response.completed_at is not None
+    assert done.response.usage is not None
+    assert done.response.usage.input_tokens_details.cache_write_tokens == 0
+    assert done.response.text is not None and done.response.text.verbosity == "medium"
+
+
+def test_stream_without_obfuscation_when_turned_off(client: OpenAI) -> None:
+    events = list(
+        client.responses.create(
+            model="m", input=INPUT, stream=True, stream_options={"include_obfuscation": False}
+        )
+    )
+    assert not any("obfuscation" in e.model_dump(exclude_unset=True) for e in events)
+
+
 def test_stream_accumulator_final_response(client: OpenAI, fake: FakeUpstream) -> None:
     fake.enqueue(Reply(text="Looking it up.", thinking="Plan.", tool_calls=[LOOKUP, SUM]))
     with client.responses.stream(model="m", input=INPUT) as stream:
@@ -156,6 +183,7 @@ def _final(client: OpenAI) -> dict[str, Any]:
     with client.responses.stream(model="m", input=INPUT) as stream:
         dumped = stream.get_final_response().model_dump()
     dumped.pop("created_at")
+    dumped.pop("completed_at")
     return dumped
 
 

@@ -298,7 +298,8 @@ class FakeUpstream:
         record.stream = _wants_stream(record.json, matched)
         if reply.first_byte_delay:
             await asyncio.sleep(reply.first_byte_delay)
-        headers: Headers = [(REQUEST_ID_HEADERS[matched.api], f"req_fake{record.index:06d}")]
+        request_id = f"req_fake{record.index:06d}"
+        headers: Headers = [(REQUEST_ID_HEADERS[matched.api], request_id)]
         headers.extend(reply.headers.items())
         if reply.body is not None:
             headers.append(("content-type", reply.content_type))
@@ -309,7 +310,9 @@ class FakeUpstream:
             message = reply.error_message or (
                 DEFAULT_ERROR_MESSAGE if reply.is_error else "request body is not a JSON object"
             )
-            body, extra = wire.error_response(status, message, reply.error_type)
+            body, extra = wire.error_response(
+                status, message, reply.error_type, request_id=request_id
+            )
             headers.extend(extra)
             headers.append(("content-type", "application/json"))
             await _send_body(writer, record, reply, status, headers, body)
@@ -348,9 +351,9 @@ def _wants_stream(body: Any, matched: Route) -> bool:
     return isinstance(body, dict) and body.get("stream") is True
 
 
-def _include_usage(body: Any) -> bool:
+def _stream_options(body: Any) -> dict[str, Any]:
     options = body.get("stream_options") if isinstance(body, dict) else None
-    return isinstance(options, dict) and bool(options.get("include_usage"))
+    return options if isinstance(options, dict) else {}
 
 
 def _turn(wire: WireFormat, reply: Reply, record: RecordedRequest) -> Turn:
@@ -379,7 +382,8 @@ def _turn(wire: WireFormat, reply: Reply, record: RecordedRequest) -> Turn:
         tool_calls=tool_calls,
         finish_reason=reply.effective_finish_reason,
         usage=usage,
-        include_usage=_include_usage(record.json),
+        include_usage=bool(_stream_options(record.json).get("include_usage")),
+        include_obfuscation=_stream_options(record.json).get("include_obfuscation") is not False,
     )
 
 

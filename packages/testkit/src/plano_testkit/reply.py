@@ -48,7 +48,9 @@ class Reply:
       tool_calls: the tool calls, in order (parallel when several).
       finish_reason: OpenAI vocabulary (stop, length, tool_calls, content_filter), mapped per
         provider; default tool_calls when there are tool calls, else stop.
-      usage: token counts; default estimated from the request and reply sizes.
+      usage: token counts; default estimated from the request and reply sizes. `input_tokens` is
+        the whole prompt; Anthropic and Bedrock report it without the cached and cache-written
+        tokens, as those providers do.
       model: the model reported; default the requested model.
 
     Errors

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from plano_testkit.wire.base import Headers
-from plano_testkit.wire.common import Turn, WireApi, dumps, split_fragments, sse, status_class_type
+from plano_testkit.wire.common import (
+    Turn,
+    WireApi,
+    dumps,
+    split_fragments,
+    sse,
+    status_class_type,
+    uncached_input_tokens,
+)
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -24,14 +32,19 @@ ERROR_TYPES = {
     529: "overloaded_error",
 }
 MID_STREAM_ERROR_TYPE = "overloaded_error"
+NO_SERVER_TOOL_USE = {"web_search_requests": 0, "web_fetch_requests": 0}
 
 
 def _usage(turn: Turn, *, output_tokens: int) -> dict[str, Any]:
     usage = turn.usage
     return {
-        "input_tokens": usage.input_tokens,
+        "input_tokens": uncached_input_tokens(usage),
         "cache_creation_input_tokens": usage.cache_creation_tokens,
         "cache_read_input_tokens": usage.cached_input_tokens,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": usage.cache_creation_tokens,
+            "ephemeral_1h_input_tokens": 0,
+        },
         "output_tokens": output_tokens,
         "service_tier": "standard",
     }
@@ -69,12 +82,17 @@ def _content(turn: Turn) -> list[dict[str, Any]]:
     return blocks
 
 
-def anthropic_error_body(status: int, message: str, error_type: str | None) -> bytes:
-    """The Anthropic error envelope: {"type": "error", "error": {type, message}}."""
+def anthropic_error_body(
+    status: int, message: str, error_type: str | None, request_id: str = ""
+) -> bytes:
+    """The Anthropic error envelope: {"type": "error", "error": {type, message}, "request_id"}."""
     kind = error_type or status_class_type(
         status, ERROR_TYPES, "api_error", "invalid_request_error"
     )
-    return dumps({"type": "error", "error": {"type": kind, "message": message}})
+    body: dict[str, Any] = {"type": "error", "error": {"type": kind, "message": message}}
+    if request_id:
+        body["request_id"] = request_id
+    return dumps(body)
 
 
 class AnthropicWire:
@@ -147,10 +165,11 @@ class AnthropicWire:
                         "stop_sequence": None,
                     },
                     "usage": {
-                        "input_tokens": usage.input_tokens,
+                        "input_tokens": uncached_input_tokens(usage),
                         "cache_creation_input_tokens": usage.cache_creation_tokens,
                         "cache_read_input_tokens": usage.cached_input_tokens,
                         "output_tokens": usage.output_tokens,
+                        "server_tool_use": NO_SERVER_TOOL_USE,
                     },
                 },
                 "message_delta",
@@ -169,6 +188,6 @@ class AnthropicWire:
         return sse(body, "error")
 
     def error_response(
-        self, status: int, message: str, error_type: str | None
+        self, status: int, message: str, error_type: str | None, *, request_id: str = ""
     ) -> tuple[bytes, Headers]:
-        return anthropic_error_body(status, message, error_type), []
+        return anthropic_error_body(status, message, error_type, request_id), []

@@ -32,7 +32,8 @@ class WireFormat(Protocol):
         ...
 
     def error_response(
-        self, status: int, message: str, error_type: str | None
+        self, status: int, message: str, error_type: str | None, *, request_id: str = ""
     ) -> tuple[bytes, Headers]:
-        """The body and extra headers of an HTTP error response."""
+        """The body and extra headers of an HTTP error response (`request_id` is the one the
+        response headers carry, for providers that repeat it in the body)."""
         ...

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from plano_testkit.eventstream import encode_frame
 from plano_testkit.wire.base import Headers
-from plano_testkit.wire.common import Turn, WireApi, dumps, split_fragments, status_class_type
+from plano_testkit.wire.common import (
+    Turn,
+    WireApi,
+    dumps,
+    padding,
+    split_fragments,
+    status_class_type,
+    uncached_input_tokens,
+)
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -28,13 +35,12 @@ ERROR_TYPES = {
 MID_STREAM_ERROR_TYPE = "modelStreamErrorException"
 ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 LATENCY_MS = 42
-_PADDING = string.ascii_letters + string.digits
 
 
 def _usage(turn: Turn, *, streaming: bool = False) -> dict[str, Any]:
     usage = turn.usage
     body: dict[str, Any] = {
-        "inputTokens": usage.input_tokens,
+        "inputTokens": uncached_input_tokens(usage),
         "outputTokens": usage.output_tokens,
         "totalTokens": usage.total_tokens,
     }
@@ -52,7 +58,7 @@ def _has_text(turn: Turn) -> bool:
 
 
 def _event_frame(event_type: str, payload: dict[str, Any], position: int) -> bytes:
-    padded = {**payload, "p": _PADDING[: 2 + (position * 7) % 40]}
+    padded = {**payload, "p": padding(position)}
     headers = {
         ":event-type": event_type,
         ":content-type": "application/json",
@@ -140,7 +146,7 @@ class BedrockWire:
         return encode_frame(headers, dumps({"message": message}))
 
     def error_response(
-        self, status: int, message: str, error_type: str | None
+        self, status: int, message: str, error_type: str | None, *, request_id: str = ""
     ) -> tuple[bytes, Headers]:
         kind = error_type or status_class_type(
             status, ERROR_TYPES, "InternalServerException", "ValidationException"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from plano_testkit.reply import ToolCall
 
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 ARGUMENT_FRAGMENT_CHARS = 8
+_PADDING_ALPHABET = string.ascii_letters + string.digits
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -51,6 +53,7 @@ class Turn:
     finish_reason: str
     usage: Usage
     include_usage: bool
+    include_obfuscation: bool = True
 
     @property
     def text_deltas(self) -> list[str]:
@@ -61,6 +64,12 @@ class Turn:
     def thinking_deltas(self) -> list[str]:
         """The thinking split into stream deltas."""
         return split_words(self.thinking or "")
+
+
+def uncached_input_tokens(usage: Usage) -> int:
+    """The prompt tokens neither read from nor written to the cache: Anthropic's and Bedrock's
+    `input_tokens`, which leave cache reads and writes out of the prompt total."""
+    return max(usage.input_tokens - usage.cached_input_tokens - usage.cache_creation_tokens, 0)
 
 
 def resolve_tool_calls(calls: tuple[ToolCall, ...], prefix: str) -> tuple[ResolvedToolCall, ...]:
@@ -84,6 +93,12 @@ def split_words(text: str) -> list[str]:
 def split_fragments(text: str, size: int = ARGUMENT_FRAGMENT_CHARS) -> list[str]:
     """Split text (tool arguments) into fixed-size fragments."""
     return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def padding(position: int) -> str:
+    """Deterministic alphanumeric padding of varying length, like the providers' stream
+    obfuscation (OpenAI `obfuscation`, Bedrock `p`)."""
+    return _PADDING_ALPHABET[: 2 + (position * 7) % 40]
 
 
 def dumps(value: Any) -> bytes:

@@ -25,19 +25,34 @@ ERROR_STATUSES = {
     504: "DEADLINE_EXCEEDED",
 }
 CRLF = b"\r\n"
+RATE_LIMIT_DETAILS = [
+    {
+        "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+        "violations": [
+            {
+                "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",
+                "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+            }
+        ],
+    },
+    {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"},
+]
 
 
-def _usage(turn: Turn) -> dict[str, Any]:
+def _usage(turn: Turn, *, final: bool = True) -> dict[str, Any]:
+    """usageMetadata; stream chunks before the last one carry no candidatesTokenCount yet."""
     usage = turn.usage
-    body: dict[str, Any] = {
-        "promptTokenCount": usage.input_tokens,
-        "candidatesTokenCount": usage.output_tokens - usage.reasoning_tokens,
-        "totalTokenCount": usage.total_tokens,
-    }
+    candidates = usage.output_tokens - usage.reasoning_tokens
+    body: dict[str, Any] = {"promptTokenCount": usage.input_tokens}
+    if final:
+        body["candidatesTokenCount"] = candidates
+    body["totalTokenCount"] = usage.total_tokens if final else usage.total_tokens - candidates
+    body["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": usage.input_tokens}]
     if usage.reasoning_tokens:
         body["thoughtsTokenCount"] = usage.reasoning_tokens
     if usage.cached_input_tokens:
         body["cachedContentTokenCount"] = usage.cached_input_tokens
+        body["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": usage.cached_input_tokens}]
     return body
 
 
@@ -51,7 +66,7 @@ def _chunk(turn: Turn, parts: list[dict[str, Any]], finish: bool) -> dict[str, A
         candidate["finishReason"] = FINISH_REASONS[turn.finish_reason]
     return {
         "candidates": [candidate],
-        "usageMetadata": _usage(turn),
+        "usageMetadata": _usage(turn, final=finish),
         "modelVersion": turn.model,
         "responseId": turn.response_id,
     }
@@ -63,9 +78,17 @@ def _parts(turn: Turn) -> list[dict[str, Any]]:
         parts.append({"text": turn.thinking, "thought": True})
     if _has_text(turn):
         parts.append({"text": turn.text})
-    parts.extend(
+    parts.extend(_call_parts(turn))
+    return parts
+
+
+def _call_parts(turn: Turn) -> list[dict[str, Any]]:
+    """functionCall parts; the first carries the thought signature, as thinking models send."""
+    parts: list[dict[str, Any]] = [
         {"functionCall": {"name": call.name, "args": call.arguments}} for call in turn.tool_calls
-    )
+    ]
+    if parts:
+        parts[0]["thoughtSignature"] = turn.thinking_signature
     return parts
 
 
@@ -75,10 +98,7 @@ def _stream_chunks(turn: Turn) -> list[dict[str, Any]]:
     ]
     if _has_text(turn):
         chunks.extend(_chunk(turn, [{"text": piece}], False) for piece in turn.text_deltas)
-    chunks.extend(
-        _chunk(turn, [{"functionCall": {"name": call.name, "args": call.arguments}}], False)
-        for call in turn.tool_calls
-    )
+    chunks.extend(_chunk(turn, [part], False) for part in _call_parts(turn))
     if chunks:
         chunks[-1] = _chunk(turn, chunks[-1]["candidates"][0]["content"]["parts"], True)
     else:
@@ -87,9 +107,13 @@ def _stream_chunks(turn: Turn) -> list[dict[str, Any]]:
 
 
 def gemini_error(status: int, message: str, error_type: str | None) -> dict[str, Any]:
-    """The Google API error envelope: {"error": {code, message, status}}."""
+    """The Google API error envelope: {"error": {code, message, status}}; a 429 also carries
+    `details` with the quota that ran out and a RetryInfo delay, as the Gemini API sends."""
     kind = error_type or status_class_type(status, ERROR_STATUSES, "INTERNAL", "INVALID_ARGUMENT")
-    return {"error": {"code": status, "message": message, "status": kind}}
+    error: dict[str, Any] = {"code": status, "message": message, "status": kind}
+    if status == 429:
+        error["details"] = RATE_LIMIT_DETAILS
+    return {"error": error}
 
 
 class GeminiWire:
@@ -118,6 +142,6 @@ class GeminiWire:
         return sse(gemini_error(500, message, error_type), newline=CRLF)
 
     def error_response(
-        self, status: int, message: str, error_type: str | None
+        self, status: int, message: str, error_type: str | None, *, request_id: str = ""
     ) -> tuple[bytes, Headers]:
         return dumps(gemini_error(status, message, error_type)), []

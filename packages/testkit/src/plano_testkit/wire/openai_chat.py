@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from plano_testkit.wire.base import Headers
-from plano_testkit.wire.common import Turn, WireApi, dumps, split_fragments, sse, status_class_type
+from plano_testkit.wire.common import (
+    Turn,
+    WireApi,
+    dumps,
+    padding,
+    split_fragments,
+    sse,
+    status_class_type,
+)
 
 OPENAI_ERROR_TYPES = {
     400: "invalid_request_error",
@@ -99,25 +107,28 @@ class OpenAIChatWire:
         )
 
     def stream_events(self, turn: Turn) -> list[bytes]:
+        events: list[bytes] = []
+
         def envelope(**fields: Any) -> bytes:
-            return sse(
-                {
-                    "id": turn.response_id,
-                    "object": "chat.completion.chunk",
-                    "created": turn.created,
-                    "model": turn.model,
-                    "service_tier": "default",
-                    "system_fingerprint": SYSTEM_FINGERPRINT,
-                    **fields,
-                }
-            )
+            chunk = {
+                "id": turn.response_id,
+                "object": "chat.completion.chunk",
+                "created": turn.created,
+                "model": turn.model,
+                "service_tier": "default",
+                "system_fingerprint": SYSTEM_FINGERPRINT,
+                **fields,
+            }
+            if turn.include_obfuscation:
+                chunk["obfuscation"] = padding(len(events))
+            return sse(chunk)
 
         def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
             usage: dict[str, Any] = {"usage": None} if turn.include_usage else {}
             return envelope(choices=[choice], **usage)
 
-        events = [chunk({"role": "assistant", "content": "", "refusal": None})]
+        events.append(chunk({"role": "assistant", "content": "", "refusal": None}))
         events.extend(chunk({"reasoning_content": piece}) for piece in turn.thinking_deltas)
         events.extend(chunk({"content": piece}) for piece in turn.text_deltas)
         for index, call in enumerate(turn.tool_calls):
@@ -151,6 +162,6 @@ class OpenAIChatWire:
         return sse(openai_error_body(500, message, error_type))
 
     def error_response(
-        self, status: int, message: str, error_type: str | None
+        self, status: int, message: str, error_type: str | None, *, request_id: str = ""
     ) -> tuple[bytes, Headers]:
         return openai_error_body(status, message, error_type), []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plano_testkit.wire.base import Headers
-from plano_testkit.wire.common import Turn, WireApi, dumps, split_fragments, sse
+from plano_testkit.wire.common import Turn, WireApi, dumps, padding, split_fragments, sse
 from plano_testkit.wire.openai_chat import openai_error_body
 
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
@@ -19,7 +19,10 @@ def _usage(turn: Turn) -> dict[str, Any]:
     usage = turn.usage
     return {
         "input_tokens": usage.input_tokens,
-        "input_tokens_details": {"cached_tokens": usage.cached_input_tokens},
+        "input_tokens_details": {
+            "cached_tokens": usage.cached_input_tokens,
+            "cache_write_tokens": usage.cache_creation_tokens,
+        },
         "output_tokens": usage.output_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": usage.total_tokens,
@@ -92,21 +95,27 @@ def _response(
         "created_at": turn.created,
         "status": status,
         "background": False,
+        "completed_at": turn.created if final else None,
         "error": None,
         "incomplete_details": {"reason": reason} if reason else None,
         "instructions": None,
         "max_output_tokens": None,
+        "max_tool_calls": None,
         "model": turn.model,
         "output": output,
         "parallel_tool_calls": True,
         "previous_response_id": None,
+        "prompt_cache_key": None,
+        "prompt_cache_retention": None,
         "reasoning": {"effort": None, "summary": None},
+        "safety_identifier": None,
         "service_tier": "default",
         "store": True,
         "temperature": 1.0,
-        "text": {"format": {"type": "text"}},
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
         "tool_choice": "auto",
         "tools": [],
+        "top_logprobs": 0,
         "top_p": 1.0,
         "truncation": "disabled",
         "usage": _usage(turn) if final else None,
@@ -118,12 +127,19 @@ def _response(
 class _EventLog:
     """Collects Responses stream events, numbering them with `sequence_number`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, obfuscate: bool) -> None:
         self.events: list[bytes] = []
+        self.obfuscate = obfuscate
 
     def add(self, kind: str, **fields: Any) -> None:
         payload = {"type": kind, "sequence_number": len(self.events), **fields}
         self.events.append(sse(payload, kind))
+
+    def add_delta(self, kind: str, **fields: Any) -> None:
+        """A delta event, padded with `obfuscation` unless the request turned it off."""
+        if self.obfuscate:
+            fields["obfuscation"] = padding(len(self.events))
+        self.add(kind, **fields)
 
 
 class OpenAIResponsesWire:
@@ -138,7 +154,7 @@ class OpenAIResponsesWire:
         return dumps(_response(turn, _status(turn), _output(turn), final=True))
 
     def stream_events(self, turn: Turn) -> list[bytes]:
-        log = _EventLog()
+        log = _EventLog(obfuscate=turn.include_obfuscation)
         log.add("response.created", response=_response(turn, "in_progress", [], final=False))
         log.add("response.in_progress", response=_response(turn, "in_progress", [], final=False))
         index = 0
@@ -169,7 +185,7 @@ class OpenAIResponsesWire:
         return sse(payload, "error")
 
     def error_response(
-        self, status: int, message: str, error_type: str | None
+        self, status: int, message: str, error_type: str | None, *, request_id: str = ""
     ) -> tuple[bytes, Headers]:
         return openai_error_body(status, message, error_type), []
 
@@ -184,7 +200,7 @@ def _reasoning_events(log: _EventLog, turn: Turn, index: int) -> None:
         "response.reasoning_summary_part.added", **where, part={"type": "summary_text", "text": ""}
     )
     for piece in turn.thinking_deltas:
-        log.add("response.reasoning_summary_text.delta", **where, delta=piece)
+        log.add_delta("response.reasoning_summary_text.delta", **where, delta=piece)
     log.add("response.reasoning_summary_text.done", **where, text=text)
     log.add(
         "response.reasoning_summary_part.done", **where, part={"type": "summary_text", "text": text}
@@ -202,7 +218,7 @@ def _message_events(log: _EventLog, turn: Turn, index: int) -> None:
     where = {"item_id": item_id, "output_index": index, "content_index": 0}
     log.add("response.content_part.added", **where, part=_text_part(""))
     for piece in turn.text_deltas:
-        log.add("response.output_text.delta", **where, delta=piece, logprobs=[])
+        log.add_delta("response.output_text.delta", **where, delta=piece, logprobs=[])
     log.add("response.output_text.done", **where, text=turn.text, logprobs=[])
     log.add("response.content_part.done", **where, part=_text_part(turn.text))
     log.add(
@@ -217,7 +233,7 @@ def _call_events(log: _EventLog, turn: Turn, index: int, call_index: int) -> Non
     added = _call_item(turn, call_index, "in_progress", "")
     log.add("response.output_item.added", output_index=index, item=added)
     for fragment in split_fragments(call.arguments_json):
-        log.add(
+        log.add_delta(
             "response.function_call_arguments.delta",
             item_id=added["id"],
             output_index=index,
