@@ -359,12 +359,25 @@ def test_same_api_truncated_stream_gets_client_error(
     data = upstream_bytes(upstream, "tools")
     translator = new(UPSTREAMS[upstream], client)
     cut = data[: len(data) // 2]
-    assert translator.feed(cut) == cut
+    whole_events = cut[: cut.rindex(b"\n\n") + 2]
+    assert not cut.endswith(b"\n\n")
+    assert translator.feed(cut) == whole_events
     tail = translator.finish()
     assert translator.done
-    assert tail.startswith(b"\n\n") or cut.endswith(b"\n\n")
     assert b"upstream stream ended before the response was complete" in tail
+    assert sse_events(whole_events + tail)
     assert translator.finish() == b""
+
+
+@pytest.mark.parametrize(("client", "upstream", "usage"), PASSTHROUGH)
+def test_same_api_stream_cut_mid_event_sends_no_partial_event(
+    upstream_bytes: Any, client: ClientApi, upstream: str, usage: Usage
+) -> None:
+    data = upstream_bytes(upstream, "text")
+    for cut_at in range(1, len(data)):
+        translator = new(UPSTREAMS[upstream], client)
+        out = translator.feed(data[:cut_at]) + translator.fail("connection reset")
+        assert sse_events(out), f"cut at byte {cut_at}"
 
 
 @pytest.mark.parametrize(("client", "upstream", "usage"), PASSTHROUGH)
@@ -524,3 +537,16 @@ def test_model_falls_back_to_the_configured_one(upstream_bytes: Any) -> None:
     message = sse_events(out)[0][1]["message"]
     assert message["model"] == "test-model"
     assert message["id"] == "msg_fx"
+
+
+def test_same_api_giant_event_is_forwarded_without_holding_it_whole() -> None:
+    translator = new(UpstreamApi.CHAT, ClientApi.CHAT)
+    head = b'data: {"choices":[{"index":0,"delta":{"content":"'
+    piece = b"x" * (1 << 19)
+    out = translator.feed(head) + translator.feed(piece) + translator.feed(piece + piece)
+    assert out == head + piece * 3
+    tail = b'"}}]}\n\ndata: [DONE]\n\n'
+    assert translator.feed(tail) == tail
+    cut = new(UpstreamApi.CHAT, ClientApi.CHAT)
+    cut.feed(head + piece * 3)
+    assert cut.fail("reset").startswith(b"\n\ndata: ")

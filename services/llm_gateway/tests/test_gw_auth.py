@@ -19,6 +19,8 @@ from plano_common.errors import BadRequest
 CLIENT = {
     "authorization": "Bearer sk-client",
     "x-api-key": "sk-client-x",
+    "api-key": "sk-client-azure",
+    "x-goog-api-key": "sk-client-goog",
     "content-length": "12",
     "host": "gateway:12001",
     "connection": "keep-alive, x-hop",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import anthropic
 import openai
 import pytest
 
+from llm_gateway.sigv4 import AwsCredentials, sign_headers
 from plano_testkit.fake_upstream import FakeUpstream
 from plano_testkit.reply import Reply, ToolCall
 
@@ -54,7 +56,13 @@ def special_providers(base_url: str) -> str:
     http_host: llm.internal.example
     headers:
       ChatGPT-Account-Id: acct-42
+  - model: openai/*
+    access_key: sk-wildcard
+    base_url: {base_url}
 """
+
+
+ALIASES = "model_aliases:\n  fast-model:\n    target: claude-sonnet-4-20250514\n"
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +75,7 @@ def client(
         default="openai/gpt-4o-mini",
         listener="    timeout: 30s\n",
         providers=special_providers(fake_upstream.url),
+        sections=ALIASES,
     )
     with start_gateway(config).openai_sdk(CLIENT_KEY) as sdk:
         yield sdk
@@ -252,7 +261,25 @@ def test_gw_chat_bedrock_sigv4(client: openai.OpenAI, fake_upstream: FakeUpstrea
         assert seen.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
         assert "/eu-west-1/bedrock/aws4_request" in seen.headers["authorization"]
         assert seen.headers["x-amz-security-token"] == "session-token"
+        assert seen.headers["authorization"] == resigned(seen)["authorization"]
     assert_no_client_key(fake_upstream)
+
+
+def resigned(seen: Any) -> dict[str, str]:
+    """The SigV4 headers of the request exactly as the upstream received it."""
+    moment = datetime.strptime(seen.headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return sign_headers(
+        method="POST",
+        host=seen.headers["host"],
+        path=seen.raw_path,
+        query=seen.query_string,
+        headers={"content-type": seen.headers["content-type"]},
+        body=seen.body,
+        credentials=AwsCredentials("AKIDEXAMPLE", "secret", "session-token"),
+        region="eu-west-1",
+        service="bedrock",
+        now=moment,
+    )
 
 
 def test_gw_chat_hint_header_and_default(
@@ -332,3 +359,51 @@ def test_gw_chat_compressed_upstream_body_is_decoded(
         model="gpt-4o-mini", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
     )
     assert message.content[0].type == "text" and message.content[0].text == "squeezed"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_gw_chat_azure_api_version_and_gemini_sse_query(
+    client: openai.OpenAI, fake_upstream: FakeUpstream, stream: bool
+) -> None:
+    for model in ("gpt-4o-deployment", "gemini-2.0-flash"):
+        fake_upstream.enqueue(Reply(text="q"))
+        reply = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "hi"}], stream=stream
+        )
+        if stream:
+            assert "".join(c.choices[0].delta.content or "" for c in reply if c.choices) == "q"
+        seen = fake_upstream.last_request
+        if model == "gpt-4o-deployment":
+            assert seen.query["api-version"]
+            assert seen.headers["api-key"] == "sk-azure"
+        else:
+            assert seen.raw_path.endswith(
+                ":streamGenerateContent" if stream else ":generateContent"
+            )
+            assert seen.query == ({"alt": "sse"} if stream else {})
+    assert_no_client_key(fake_upstream)
+
+
+def test_gw_chat_alias_and_wildcard_models(
+    client: openai.OpenAI, fake_upstream: FakeUpstream
+) -> None:
+    messages: Any = [{"role": "user", "content": "hi"}]
+    fake_upstream.enqueue(Reply(text="aliased"))
+    completion = client.chat.completions.create(model="fast-model", messages=messages)
+    assert completion.choices[0].message.content == "aliased"
+    seen = fake_upstream.last_request
+    assert seen.raw_path == "/v1/messages"
+    assert seen.json["model"] == "claude-sonnet-4-20250514"
+    assert seen.headers["x-api-key"] == "sk-anthropic"
+    client.chat.completions.create(model="openai/gpt-9-preview", messages=messages)
+    seen = fake_upstream.last_request
+    assert seen.raw_path == "/v1/chat/completions"
+    assert seen.json["model"] == "gpt-9-preview"
+    assert seen.headers["authorization"] == "Bearer sk-wildcard"
+    client.chat.completions.create(
+        model="ignored",
+        messages=messages,
+        extra_headers={"x-arch-llm-provider-hint": "openai/gpt-hinted"},
+    )
+    assert fake_upstream.last_request.json["model"] == "gpt-hinted"
+    assert_no_client_key(fake_upstream)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -41,7 +42,22 @@ class ResettingServer:
             connection.close()
 
 
+class NotHttpServer(ResettingServer):
+    """Answers every request with a line that is not HTTP."""
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+            connection.close()
+
+
 RESETTING = ResettingServer()
+NOT_HTTP = NotHttpServer()
 
 
 def closed_port() -> int:
@@ -54,6 +70,7 @@ PROVIDERS = {
     "openai/gpt-4o-mini": "sk-openai",
     "anthropic/claude-sonnet-4-20250514": "sk-anthropic",
     "amazon_bedrock/anthropic.claude-3-haiku-20240307-v1:0": "bedrock-key",
+    "gemini/gemini-2.0-flash": "sk-gemini",
 }
 
 
@@ -75,6 +92,9 @@ def config(fake_upstream: FakeUpstream, gateway_config: Any) -> Callable[..., st
   - model: openai/gpt-resetting
     access_key: sk-x
     base_url: http://127.0.0.1:{RESETTING.port}
+  - model: openai/gpt-not-http
+    access_key: sk-x
+    base_url: http://127.0.0.1:{NOT_HTTP.port}
 """,
         )
 
@@ -110,7 +130,13 @@ STATUS_CASES = [
 
 @pytest.mark.parametrize(("status", "openai_error", "anthropic_error"), STATUS_CASES)
 @pytest.mark.parametrize(
-    "model", ["gpt-4o-mini", "claude-sonnet-4-20250514", "anthropic.claude-3-haiku-20240307-v1:0"]
+    "model",
+    [
+        "gpt-4o-mini",
+        "claude-sonnet-4-20250514",
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "gemini-2.0-flash",
+    ],
 )
 def test_gw_upstream_errors_keep_status_and_message(
     oa: openai.OpenAI,
@@ -172,6 +198,35 @@ def test_gw_connection_reset_before_headers_is_502(oa: openai.OpenAI) -> None:
     with pytest.raises(openai.InternalServerError, match="upstream connection failed") as info:
         oa.chat.completions.create(model="gpt-resetting", messages=MESSAGES)
     assert info.value.status_code == 502
+
+
+def test_gw_upstream_answering_something_other_than_http_is_502(oa: openai.OpenAI) -> None:
+    with pytest.raises(openai.InternalServerError, match="invalid response") as info:
+        oa.chat.completions.create(model="gpt-not-http", messages=MESSAGES)
+    assert info.value.status_code == 502
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "claude-sonnet-4-20250514"])
+def test_gw_upstream_json_body_cut_short_is_502(
+    oa: openai.OpenAI, fake_upstream: FakeUpstream, model: str
+) -> None:
+    fake_upstream.enqueue(Reply(text="hello " * 100, cut_after_bytes=40))
+    with pytest.raises(openai.InternalServerError, match="upstream response body failed") as info:
+        oa.chat.completions.create(model=model, messages=MESSAGES)
+    assert info.value.status_code == 502
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_gw_upstream_redirect_is_not_followed(
+    oa: openai.OpenAI, fake_upstream: FakeUpstream, stream: bool
+) -> None:
+    elsewhere = f"{fake_upstream.url}/elsewhere/v1/chat/completions"
+    fake_upstream.enqueue(Reply(status=307, body=b"", headers={"location": elsewhere}))
+    with pytest.raises(openai.InternalServerError, match="redirects are not followed") as info:
+        oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=stream)
+    assert info.value.status_code == 502
+    assert elsewhere in str(info.value)
+    assert [r.raw_path for r in fake_upstream.requests] == ["/v1/chat/completions"]
 
 
 def test_gw_malformed_json_is_400(oa: openai.OpenAI, an: anthropic.Anthropic) -> None:
@@ -301,3 +356,137 @@ def test_gw_retries_on_429_and_5xx(
         with pytest.raises(openai.InternalServerError) as info:
             sdk.chat.completions.create(model="gpt-unreachable", messages=MESSAGES)
         assert info.value.status_code == 502
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(b"<html>bad gateway page</html>", "text/html"), (b'data: {"a": 1}\n\n', "text/event-stream")],
+)
+def test_gw_upstream_200_with_a_non_json_body_is_502(
+    oa: openai.OpenAI,
+    an: anthropic.Anthropic,
+    fake_upstream: FakeUpstream,
+    body: bytes,
+    content_type: str,
+) -> None:
+    for model in ("gpt-4o-mini", "claude-sonnet-4-20250514"):
+        fake_upstream.enqueue(Reply(body=body, content_type=content_type))
+        with pytest.raises(openai.InternalServerError, match="JSON is malformed") as info:
+            oa.chat.completions.create(model=model, messages=MESSAGES)
+        assert info.value.status_code == 502
+        fake_upstream.enqueue(Reply(body=body, content_type=content_type))
+        with pytest.raises(anthropic.InternalServerError) as an_info:
+            an.messages.create(model=model, max_tokens=5, messages=MESSAGES)
+        assert an_info.value.status_code == 502
+
+
+@pytest.mark.parametrize("cut_after_bytes", [150, 333, 517])
+def test_gw_pass_through_stream_cut_mid_event_ends_with_an_error_event(
+    oa: openai.OpenAI, an: anthropic.Anthropic, fake_upstream: FakeUpstream, cut_after_bytes: int
+) -> None:
+    words = " ".join(f"w{i}" for i in range(50))
+    fake_upstream.enqueue(Reply(text=words, cut_after_bytes=cut_after_bytes))
+    with pytest.raises(openai.APIError, match=r"upstream stream failed|ended before"):
+        for _ in oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
+            pass
+    fake_upstream.enqueue(Reply(text=words, cut_after_bytes=cut_after_bytes))
+    with (
+        pytest.raises(anthropic.APIStatusError, match=r"upstream stream failed|ended before"),
+        an.messages.stream(
+            model="claude-sonnet-4-20250514", max_tokens=50, messages=MESSAGES
+        ) as stream,
+    ):
+        for _ in stream.text_stream:
+            pass
+
+
+def test_gw_oversized_chunked_body_without_length_is_413(
+    fake_upstream: FakeUpstream, start_gateway: Any, config: Callable[..., str]
+) -> None:
+    small = start_gateway(config(), {"PLANO_LLM_MAX_BODY_BYTES": "2048"})
+    piece = b"x" * 1000
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(4)) + b"0\r\n\r\n"
+    head = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
+        b"transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", small.port), timeout=5) as sock:
+        sock.sendall(head + chunks)
+        received = b""
+        while b"\r\n\r\n" not in received or not received.rstrip().endswith(b"}"):
+            data = sock.recv(65536)
+            if not data:
+                break
+            received += data
+    assert received.startswith(b"HTTP/1.1 413")
+    assert b"exceeds the limit of 2048 bytes" in received
+    assert fake_upstream.requests == []
+
+
+def test_gw_retries_honour_retry_after_and_stop_once_bytes_were_sent(
+    fake_upstream: FakeUpstream, start_gateway: Any, config: Callable[..., str]
+) -> None:
+    retrying = start_gateway(config(retries=2))
+    with retrying.openai_sdk() as sdk:
+        fake_upstream.enqueue(
+            Reply.error(429, "busy", headers={"retry-after": "1"}), Reply(text="waited")
+        )
+        started = time.monotonic()
+        completion = sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert completion.choices[0].message.content == "waited"
+        assert time.monotonic() - started >= 0.9
+        assert len(fake_upstream.requests) == 2
+        fake_upstream.reset()
+        fake_upstream.enqueue(Reply.error(429, "come back later", headers={"retry-after": "60"}))
+        with pytest.raises(openai.RateLimitError, match="come back later") as info:
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        assert info.value.response.headers["retry-after"] == "60"
+        assert len(fake_upstream.requests) == 1
+        fake_upstream.reset()
+        words = " ".join(f"w{i}" for i in range(20))
+        fake_upstream.enqueue(Reply(text=words, cut_after_events=4), Reply(text="not sent"))
+        with pytest.raises(openai.APIError):
+            for _ in sdk.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, stream=True
+            ):
+                pass
+        assert len(fake_upstream.requests) == 1
+
+
+def blackhole_port() -> tuple[socket.socket, list[socket.socket]]:
+    """A listening socket whose backlog is full, so further connects hang in SYN-SENT."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(listener.getsockname())
+        fillers.append(filler)
+    return listener, fillers
+
+
+def test_gw_upstream_connect_timeout_is_504(
+    fake_upstream: FakeUpstream, start_gateway: Any, gateway_config: Any
+) -> None:
+    listener, fillers = blackhole_port()
+    try:
+        port = listener.getsockname()[1]
+        text = gateway_config(
+            f"http://127.0.0.1:{port}",
+            {"openai/gpt-4o-mini": "sk-x"},
+            default="openai/gpt-4o-mini",
+            sections="overrides:\n  upstream_connect_timeout: 300ms\n",
+        )
+        gateway = start_gateway(text)
+        with gateway.openai_sdk() as sdk:
+            started = time.monotonic()
+            with pytest.raises(openai.InternalServerError, match="connect timeout") as info:
+                sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            assert info.value.status_code == 504
+            assert time.monotonic() - started < 5
+    finally:
+        for sock in (*fillers, listener):
+            sock.close()

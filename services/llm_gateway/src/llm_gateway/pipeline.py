@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from hermesllm.apis import ClientApi, UpstreamApi
+from hermesllm.apis import ClientApi, UpstreamApi, same_api
 from hermesllm.error_bodies import translate_error
 from hermesllm.errors import HermesError, RequestParseError, UnsupportedConversionError
 from hermesllm.providers import upstream_api_for
@@ -41,6 +41,7 @@ from llm_gateway.routes import PROVIDER_HINT_HEADER, RouteTable
 from llm_gateway.settings import GatewaySettings
 from llm_gateway.transport import Attempts, UpstreamTransport
 from plano_common.errors import (
+    BadGateway,
     BadRequest,
     GatewayError,
     GatewayTimeout,
@@ -196,6 +197,8 @@ class Pipeline:
         try:
             if response.status >= 400:
                 await self._relay_error(response, upstream, client, relay)
+            elif response.status >= 300:
+                raise _redirect_refused(response)
             elif streaming:
                 translator = new_stream_translator(
                     upstream, client, model=reported_model, include_usage=include_usage
@@ -220,7 +223,7 @@ class Pipeline:
         client: ClientApi,
         relay: _Relay,
     ) -> None:
-        payload = await response.read()
+        payload = await _read_upstream_body(response)
         relay.record.upstream_ended = time.perf_counter()
         body = translate_error(payload, response.status, upstream, client)
         relay.record.error = f"upstream status {response.status}"
@@ -235,7 +238,7 @@ class Pipeline:
         relay: _Relay,
         record: RequestRecord,
     ) -> None:
-        payload = await response.read()
+        payload = await _read_upstream_body(response)
         record.upstream_ended = time.perf_counter()
         try:
             body, usage = translate_response_with_usage(payload, upstream, client, model=model)
@@ -243,6 +246,8 @@ class Pipeline:
             raise GatewayError(
                 f"upstream response could not be translated: {exc}", status=502
             ) from None
+        if usage is None and same_api(client, upstream):
+            _require_json_object(payload, response)
         if usage is not None:
             record.input_tokens = usage.input_tokens
             record.output_tokens = usage.output_tokens
@@ -333,6 +338,44 @@ async def _watch_disconnect(
             record.disconnected = True
             task.cancel()
             return
+
+
+def _redirect_refused(response: aiohttp.ClientResponse) -> BadGateway:
+    """Redirects are not followed (they would carry the provider's credentials elsewhere)."""
+    location = response.headers.get("location", "nowhere")
+    return BadGateway(
+        f"upstream answered {response.status} redirecting to {location}; redirects are not "
+        "followed: set the provider's base_url to the final address"
+    )
+
+
+async def _read_upstream_body(response: aiohttp.ClientResponse) -> bytes:
+    """The whole upstream body; a body cut short or undecodable is a 502."""
+    try:
+        return await response.read()
+    except aiohttp.ClientError as exc:
+        raise BadGateway(
+            f"upstream response body failed after status {response.status}: "
+            f"{exc or type(exc).__name__}"
+        ) from None
+
+
+def _require_json_object(payload: bytes, response: aiohttp.ClientResponse) -> None:
+    """Refuse a pass-through success body that is not a JSON object (502), so a client never
+    gets a 200 it cannot parse."""
+    try:
+        msgspec.json.decode(payload, type=msgspec.Raw)
+    except msgspec.DecodeError as exc:
+        problem = str(exc)
+    else:
+        if payload.lstrip()[:1] == b"{":
+            return
+        problem = "not a JSON object"
+    content_type = response.headers.get("content-type", "none")
+    raise BadGateway(
+        f"upstream answered {response.status} with a body that is not a JSON object "
+        f"(content-type {content_type}): {problem}"
+    )
 
 
 def _wants_usage(parsed: dict[str, Any]) -> bool:

@@ -94,19 +94,24 @@ class UpstreamTransport:
     ) -> aiohttp.ClientResponse:
         """POST with retries on connect errors, 429 and 5xx (honouring Retry-After within the
         deadline). Returns the final response, headers read and body unread; raises
-        BadGateway when the upstream cannot be reached."""
+        BadGateway when the upstream cannot be reached or answers with something other than
+        HTTP."""
         session = self.session()
         settings = self._settings
         while True:
             attempts.count += 1
             final = attempts.count > settings.max_retries
             try:
-                response = await session.post(url, data=body, headers=headers)
+                response = await session.post(
+                    url, data=body, headers=headers, allow_redirects=False
+                )
             except _CONNECT_ERRORS as exc:
                 if final or not _sleep_fits(self._backoff(attempts.count), deadline):
                     raise _unreachable(exc) from exc
                 await asyncio.sleep(self._backoff(attempts.count))
                 continue
+            except aiohttp.ClientError as exc:
+                raise BadGateway(f"upstream sent an invalid response: {exc}") from exc
             if final or response.status not in RETRYABLE_STATUSES:
                 return response
             delay = retry_after_seconds(response.headers.get("retry-after"))
