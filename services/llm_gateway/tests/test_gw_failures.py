@@ -56,8 +56,41 @@ class NotHttpServer(ResettingServer):
             connection.close()
 
 
+class LingeringStreamServer(ResettingServer):
+    """Streams a complete chat completion, then keeps the connection open without ending it."""
+
+    EVENTS = (
+        b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"choices":[{"index":0,"delta":{"role":"assistant","content":"all here"},'
+        b'"finish_reason":null}]}\n\n'
+        b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            chunk = b"%x\r\n%s\r\n" % (len(self.EVENTS), self.EVENTS)
+            connection.sendall(head + b"transfer-encoding: chunked\r\n\r\n" + chunk)
+            threading.Thread(target=self._linger, args=(connection,), daemon=True).start()
+
+    @staticmethod
+    def _linger(connection: socket.socket) -> None:
+        connection.settimeout(30)
+        with contextlib.suppress(OSError):
+            connection.recv(1)  # returns when the gateway closes its side
+        connection.close()
+
+
 RESETTING = ResettingServer()
 NOT_HTTP = NotHttpServer()
+LINGERING = LingeringStreamServer()
 
 
 def closed_port() -> int:
@@ -95,6 +128,9 @@ def config(fake_upstream: FakeUpstream, gateway_config: Any) -> Callable[..., st
   - model: openai/gpt-not-http
     access_key: sk-x
     base_url: http://127.0.0.1:{NOT_HTTP.port}
+  - model: openai/gpt-lingering
+    access_key: sk-x
+    base_url: http://127.0.0.1:{LINGERING.port}
 """,
         )
 
@@ -490,3 +526,15 @@ def test_gw_upstream_connect_timeout_is_504(
     finally:
         for sock in (*fillers, listener):
             sock.close()
+
+
+def test_gw_stream_ends_at_the_final_event_when_the_upstream_lingers(
+    an: anthropic.Anthropic,
+) -> None:
+    # The route timeout of this module is 2 s; the upstream would keep the stream open for 30 s.
+    started = time.monotonic()
+    with an.messages.stream(model="gpt-lingering", max_tokens=50, messages=MESSAGES) as stream:
+        message = stream.get_final_message()
+    assert time.monotonic() - started < 1.5
+    assert message.stop_reason == "end_turn"
+    assert message.content[0].type == "text" and message.content[0].text == "all here"

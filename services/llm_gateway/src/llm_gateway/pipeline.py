@@ -268,6 +268,10 @@ class Pipeline:
                     if not record.first_token_at and translator.first_token_seen:
                         record.first_token_at = time.perf_counter()
                     await relay.chunk(out)
+                if translator.done:
+                    # The final event arrived: end the client stream now even if the upstream
+                    # keeps its connection open (the unread rest closes that connection).
+                    break
             record.upstream_ended = time.perf_counter()
             tail = translator.finish()
         except (aiohttp.ClientError, HermesError) as exc:
