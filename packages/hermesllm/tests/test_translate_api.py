@@ -9,7 +9,12 @@ import pytest
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.errors import RequestParseError, ResponseParseError, UnsupportedConversionError
 from hermesllm.provider_ids import ProviderId
-from hermesllm.translate import prepare_upstream_request, response_usage, translate_response
+from hermesllm.translate import (
+    prepare_upstream_request,
+    response_output_text,
+    response_usage,
+    translate_response,
+)
 from hermesllm.usage import Usage
 
 
@@ -247,3 +252,15 @@ def test_response_usage(upstream: UpstreamApi, body: dict[str, Any], usage: Usag
 def test_response_usage_absent_or_unreadable_is_none(upstream: UpstreamApi) -> None:
     assert response_usage(b"{}", upstream) is None
     assert response_usage(b"<html>", upstream) is None
+
+
+def test_response_output_text_collects_text_reasoning_and_tool_calls() -> None:
+    body = (
+        b'{"id":"msg_1","type":"message","role":"assistant","model":"claude",'
+        b'"content":[{"type":"thinking","thinking":"let me see","signature":"s"},'
+        b'{"type":"text","text":"Sure."},'
+        b'{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Paris"}}],'
+        b'"stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":2}}'
+    )
+    text = response_output_text(body, UpstreamApi.MESSAGES)
+    assert text.split("\n") == ["let me see", "Sure.", "get_weather", '{"city":"Paris"}']

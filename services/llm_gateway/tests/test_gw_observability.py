@@ -221,3 +221,22 @@ def test_gw_get_endpoints(web: Http) -> None:
     wrong = web.get("/v1/chat/completions")
     assert wrong.status_code == 405
     assert wrong.headers["allow"] == "POST"
+
+
+def test_gw_output_tokens_counted_when_a_json_response_has_no_usage(
+    gateway: Any, fake_upstream: FakeUpstream
+) -> None:
+    labels = {"provider": "openai/gpt-4o-mini", "model": "gpt-4o-mini"}
+    before = gateway.metric("llm_gateway_output_tokens_total", labels)
+    body = (
+        b'{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o-mini",'
+        b'"choices":[{"index":0,"message":{"role":"assistant","content":"How many tokens does'
+        b' this sentence have?"},"finish_reason":"stop"}]}'
+    )
+    fake_upstream.enqueue(Reply(body=body))
+    with gateway.openai_sdk() as sdk:
+        sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+        )
+    expected = before + 8  # the pinned o200k count of that sentence
+    assert gateway.wait_metric("llm_gateway_output_tokens_total", labels, expected) == expected

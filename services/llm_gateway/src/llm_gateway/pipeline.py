@@ -20,7 +20,11 @@ from hermesllm.error_bodies import translate_error
 from hermesllm.errors import HermesError, RequestParseError, UnsupportedConversionError
 from hermesllm.providers import upstream_api_for
 from hermesllm.streaming import StreamTranslator, new_stream_translator
-from hermesllm.translate import prepare_upstream_request, translate_response_with_usage
+from hermesllm.translate import (
+    prepare_upstream_request,
+    response_output_text,
+    translate_response_with_usage,
+)
 from llm_gateway.asgi import (
     JSON_CONTENT_TYPE,
     SSE_CONTENT_TYPE,
@@ -48,6 +52,7 @@ from plano_common.errors import (
     InternalError,
     PayloadTooLarge,
 )
+from plano_common.tokenizer import count_tokens
 
 REQUEST_ID_HEADER = "x-request-id"
 PROMPT_CACHE_HEADER = "x-plano-cache"
@@ -251,6 +256,8 @@ class Pipeline:
         if usage is not None:
             record.input_tokens = usage.input_tokens
             record.output_tokens = usage.output_tokens
+        else:
+            record.output_tokens = _counted_output_tokens(payload, upstream, record.model)
         await relay.complete(response.status, body, JSON_CONTENT_TYPE, _passed_headers(response))
 
     async def _relay_stream(
@@ -394,3 +401,11 @@ def _passed_headers(response: aiohttp.ClientResponse) -> list[tuple[bytes, bytes
         if lowered == b"retry-after" or lowered.startswith(_FORWARDED_RESPONSE_PREFIXES):
             out.append((lowered, value))
     return out
+
+
+def _counted_output_tokens(payload: bytes, upstream: UpstreamApi, model: str) -> int | None:
+    """Output tokens counted locally for a response that reported no usage."""
+    try:
+        return count_tokens(model, response_output_text(payload, upstream))
+    except HermesError:
+        return None

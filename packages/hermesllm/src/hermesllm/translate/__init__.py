@@ -27,7 +27,7 @@ from hermesllm.translate.chat_request import (
     conversation_to_chat,
     decode_chat_request,
 )
-from hermesllm.translate.conversation import Conversation, JsonObject
+from hermesllm.translate.conversation import Conversation, JsonObject, Reasoning, Text
 from hermesllm.translate.gemini_request import conversation_to_gemini
 from hermesllm.translate.reply_from_upstream import REPLY_PARSERS, upstream_usage
 from hermesllm.translate.reply_to_client import REPLY_RENDERERS
@@ -41,6 +41,7 @@ __all__ = [
     "parse_conversation",
     "prepare_upstream_request",
     "render_conversation",
+    "response_output_text",
     "response_usage",
     "translate_response",
     "translate_response_with_usage",
@@ -133,6 +134,23 @@ def translate_response(
 def response_usage(body: bytes, upstream: UpstreamApi) -> Usage | None:
     """Token usage of a non-streaming upstream response, or None when it has none."""
     return upstream_usage(body, upstream)
+
+
+def response_output_text(body: bytes, upstream: UpstreamApi) -> str:
+    """All generated text of a non-streaming upstream response (text, reasoning, tool-call
+    names and arguments), for counting output tokens when the upstream reports no usage.
+
+    ResponseParseError when the body does not match the upstream API.
+    """
+    reply = REPLY_PARSERS[upstream](body, "")
+    parts: list[str] = []
+    for block in reply.blocks:
+        if isinstance(block, Text | Reasoning):
+            parts.append(block.text)
+        else:
+            parts.append(block.name)
+            parts.append(block.arguments or _ENCODER.encode(block.input).decode())
+    return "\n".join(parts)
 
 
 def translate_response_with_usage(
