@@ -93,6 +93,18 @@ NOT_HTTP = NotHttpServer()
 LINGERING = LingeringStreamServer()
 
 
+def drain_anthropic_stream(
+    an: anthropic.Anthropic, model: str, *, match: str | None = None, max_tokens: int = 50
+) -> None:
+    """Read an Anthropic SDK stream to its end and expect it to raise APIStatusError."""
+    with (
+        pytest.raises(anthropic.APIStatusError, match=match),
+        an.messages.stream(model=model, max_tokens=max_tokens, messages=MESSAGES) as stream,
+    ):
+        for _ in stream.text_stream:
+            pass
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -213,12 +225,7 @@ def test_gw_route_timeout_is_504(
     assert info.value.status_code == 504
     words = " ".join(f"w{i}" for i in range(100))
     fake_upstream.enqueue(Reply(text=words, chunk_gap=0.05))
-    with (
-        pytest.raises(anthropic.APIStatusError, match="timed out"),
-        an.messages.stream(model="gpt-4o-mini", max_tokens=500, messages=MESSAGES) as stream,
-    ):
-        for _ in stream.text_stream:
-            pass
+    drain_anthropic_stream(an, "gpt-4o-mini", match="timed out", max_tokens=500)
 
 
 def test_gw_connection_refused_is_502(oa: openai.OpenAI, an: anthropic.Anthropic) -> None:
@@ -328,21 +335,9 @@ def test_gw_stream_cut_by_upstream_ends_with_an_error_event(
             received += "".join(c.delta.content or "" for c in chunk.choices)
     assert received.startswith("w0")
     fake_upstream.enqueue(Reply(text=words, cut_after_events=5))
-    with (
-        pytest.raises(anthropic.APIStatusError),
-        an.messages.stream(model="gpt-4o-mini", max_tokens=50, messages=MESSAGES) as stream,
-    ):
-        for _ in stream.text_stream:
-            pass
+    drain_anthropic_stream(an, "gpt-4o-mini")
     fake_upstream.enqueue(Reply(text=words, error_after_events=4, error_message="overloaded now"))
-    with (
-        pytest.raises(anthropic.APIStatusError, match="overloaded now"),
-        an.messages.stream(
-            model="claude-sonnet-4-20250514", max_tokens=50, messages=MESSAGES
-        ) as stream,
-    ):
-        for _ in stream.text_stream:
-            pass
+    drain_anthropic_stream(an, "claude-sonnet-4-20250514", match="overloaded now")
 
 
 def test_gw_oversized_body_is_413(
@@ -426,14 +421,9 @@ def test_gw_pass_through_stream_cut_mid_event_ends_with_an_error_event(
         for _ in oa.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
             pass
     fake_upstream.enqueue(Reply(text=words, cut_after_bytes=cut_after_bytes))
-    with (
-        pytest.raises(anthropic.APIStatusError, match=r"upstream stream failed|ended before"),
-        an.messages.stream(
-            model="claude-sonnet-4-20250514", max_tokens=50, messages=MESSAGES
-        ) as stream,
-    ):
-        for _ in stream.text_stream:
-            pass
+    drain_anthropic_stream(
+        an, "claude-sonnet-4-20250514", match=r"upstream stream failed|ended before"
+    )
 
 
 def test_gw_oversized_chunked_body_without_length_is_413(
