@@ -1,4 +1,4 @@
-"""AWS event-stream decoding and encoding, including the two real Bedrock recordings."""
+"""AWS event-stream decoding and encoding, on our own Bedrock recordings and AWS's real ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import struct
 import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,16 +18,7 @@ from hermesllm.eventstream import (
     decode_frames,
     encode_frame,
 )
-
-BEDROCK_FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
-RECORDINGS = ["converse_stream_text.bin", "converse_stream_tools.bin"]
-
-
-def recording(name: str) -> bytes:
-    path = BEDROCK_FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"Bedrock recording {path} is absent")
-    return path.read_bytes()
+from plano_testkit.bedrock_recordings import RECORDING_NAMES, SOURCES, recording
 
 
 def raw_frame(header_bytes: bytes, payload: bytes) -> bytes:
@@ -52,12 +42,13 @@ def frame_bounds(data: bytes) -> list[tuple[int, int]]:
     return bounds
 
 
-# --- the real recordings ---------------------------------------------------------------------
+# --- the recordings (ours, and AWS's from ../shared) ------------------------------------------
 
 
-@pytest.mark.parametrize("name", RECORDINGS)
-def test_recording_decodes_at_every_chunk_size(name: str) -> None:
-    data = recording(name)
+@pytest.mark.parametrize("name", RECORDING_NAMES)
+@pytest.mark.parametrize("source", SOURCES)
+def test_recording_decodes_at_every_chunk_size(source: str, name: str) -> None:
+    data = recording(source, name)
     expected = decode_frames(data)
     assert expected
     for size in range(1, 4097):
@@ -69,8 +60,9 @@ def test_recording_decodes_at_every_chunk_size(name: str) -> None:
         assert frames == expected, size
 
 
-def test_text_recording_content() -> None:
-    frames = decode_frames(recording("converse_stream_text.bin"))
+@pytest.mark.parametrize("source", SOURCES)
+def test_text_recording_content(source: str) -> None:
+    frames = decode_frames(recording(source, "converse_stream_text.bin"))
     assert all(frame.message_type == "event" for frame in frames)
     assert frames[0].event_type == "messageStart"
     assert [frame.event_type for frame in frames[-3:]] == [
@@ -86,8 +78,9 @@ def test_text_recording_content() -> None:
     assert all(frame.headers[":content-type"] == "application/json" for frame in frames)
 
 
-def test_tools_recording_tool_input_is_complete_json() -> None:
-    frames = decode_frames(recording("converse_stream_tools.bin"))
+@pytest.mark.parametrize("source", SOURCES)
+def test_tools_recording_tool_input_is_complete_json(source: str) -> None:
+    frames = decode_frames(recording(source, "converse_stream_tools.bin"))
     bodies = [(frame.event_type, json.loads(frame.payload)) for frame in frames]
     starts = [body for kind, body in bodies if kind == "contentBlockStart"]
     assert starts[0]["start"]["toolUse"]["name"] == "run_python_code"
@@ -101,9 +94,10 @@ def test_tools_recording_tool_input_is_complete_json() -> None:
     assert bodies[-2][1]["stopReason"] == "tool_use"
 
 
-@pytest.mark.parametrize("name", RECORDINGS)
-def test_every_flipped_byte_raises_checksum_error(name: str) -> None:
-    data = recording(name)
+@pytest.mark.parametrize("name", RECORDING_NAMES)
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_flipped_byte_raises_checksum_error(source: str, name: str) -> None:
+    data = recording(source, name)
     bounds = frame_bounds(data)
     for index, (start, end) in enumerate(bounds):
         window_end = bounds[index + 1][1] if index + 1 < len(bounds) else end
@@ -115,10 +109,11 @@ def test_every_flipped_byte_raises_checksum_error(name: str) -> None:
             window[offset] ^= 0x01
 
 
-@pytest.mark.parametrize("name", RECORDINGS)
+@pytest.mark.parametrize("name", RECORDING_NAMES)
 @pytest.mark.parametrize("chunk_size", [1, 100, 4096, 1 << 20])
-def test_flipped_byte_in_whole_stream(name: str, chunk_size: int) -> None:
-    data = recording(name)
+@pytest.mark.parametrize("source", SOURCES)
+def test_flipped_byte_in_whole_stream(source: str, name: str, chunk_size: int) -> None:
+    data = recording(source, name)
     bounds = frame_bounds(data)
     for position in (0, 5, 11, 12, 40, len(data) // 2, len(data) - 1):
         corrupt = bytearray(data)
@@ -156,8 +151,9 @@ def test_good_frames_before_a_bad_one_are_delivered_first() -> None:
         decoder.feed(b"more")
 
 
-def test_truncated_recording_leaves_pending_bytes() -> None:
-    data = recording("converse_stream_text.bin")
+@pytest.mark.parametrize("source", SOURCES)
+def test_truncated_recording_leaves_pending_bytes(source: str) -> None:
+    data = recording(source, "converse_stream_text.bin")
     decoder = EventStreamDecoder()
     frames = decoder.feed(data[:-7])
     assert decoder.pending > 0

@@ -1,4 +1,4 @@
-"""Provider request normalisation before a body goes upstream."""
+"""Provider request normalization before a body goes upstream."""
 
 from typing import Any
 

@@ -38,7 +38,6 @@ U = UpstreamApi
 def test_upstream_api_for(provider: ProviderId, expected: tuple[UpstreamApi, ...]) -> None:
     for client, upstream in zip((CHAT, MESSAGES, RESPONSES), expected, strict=True):
         assert upstream_api_for(provider, client) is upstream
-        assert upstream_api_for(provider, client, streaming=True) is upstream
 
 
 BASE_URL_REQUIRED = {

@@ -18,6 +18,7 @@ from hermesllm.sse import encode_event
 from hermesllm.stream_metrics import StreamMeter, estimate_output_tokens
 from hermesllm.streaming import new_stream_translator
 from hermesllm.usage import Usage
+from plano_testkit.bedrock_recordings import SOURCES, recording
 
 CHAT = UpstreamApi.CHAT
 MESSAGES = UpstreamApi.MESSAGES
@@ -33,7 +34,6 @@ STREAM_FILES = {
     GEMINI: "gemini",
     BEDROCK: "bedrock",
 }
-BEDROCK_FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
 
 
 def wire(upstream: UpstreamApi, event: dict[str, Any], event_type: str | None = None) -> bytes:
@@ -376,11 +376,11 @@ def test_meter_reads_an_unterminated_last_event_at_close() -> None:
     ("name", "input_tokens", "output_tokens"),
     [("converse_stream_text.bin", 19, 500), ("converse_stream_tools.bin", 742, 539)],
 )
-def test_meter_on_bedrock_recordings(name: str, input_tokens: int, output_tokens: int) -> None:
-    path = BEDROCK_FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"Bedrock recording {path} is absent")
-    data = path.read_bytes()
+@pytest.mark.parametrize("source", SOURCES)
+def test_meter_on_bedrock_recordings(
+    source: str, name: str, input_tokens: int, output_tokens: int
+) -> None:
+    data = recording(source, name)
     frames = [encode_frame(frame.headers, frame.payload) for frame in decode_frames(data)]
     assert first_token_index(BEDROCK, frames) == 1
     meter = StreamMeter(BEDROCK)

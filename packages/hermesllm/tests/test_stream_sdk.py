@@ -8,7 +8,6 @@ message their stream helpers accumulate must equal the expected one.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -19,8 +18,7 @@ import pytest
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.stop_reasons import openai_to_anthropic
 from hermesllm.streaming import new_stream_translator
-
-BEDROCK_RECORDINGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
+from plano_testkit.bedrock_recordings import SOURCES, recording
 
 UPSTREAMS = {
     "chat": UpstreamApi.CHAT,
@@ -234,14 +232,15 @@ def test_mid_stream_error_ends_responses_stream(upstream_bytes: Any, upstream: s
     assert message
 
 
-def _bedrock_recording(name: str, client: ClientApi) -> bytes:
-    data = (BEDROCK_RECORDINGS / name).read_bytes()
+def _bedrock_recording(source: str, name: str, client: ClientApi) -> bytes:
+    data = recording(source, name)
     return translate(UpstreamApi.BEDROCK_CONVERSE, client, data, chunk=1000)
 
 
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.value)
-def test_real_bedrock_tool_recording_reaches_the_sdks(client: ClientApi) -> None:
-    result = RESULT[client](_bedrock_recording("converse_stream_tools.bin", client))
+@pytest.mark.parametrize("source", SOURCES)
+def test_bedrock_tool_recording_reaches_the_sdks(source: str, client: ClientApi) -> None:
+    result = RESULT[client](_bedrock_recording(source, "converse_stream_tools.bin", client))
     assert result["text"]
     assert result["stop"] == "tool_use"
     assert result["usage"] == (742, 539)
@@ -249,15 +248,19 @@ def test_real_bedrock_tool_recording_reaches_the_sdks(client: ClientApi) -> None
     assert all(isinstance(args, dict) and args for _, args in result["tools"])
 
 
-def test_real_bedrock_max_tokens_recording_reaches_anthropic_sdk() -> None:
-    result = anthropic_result(_bedrock_recording("converse_stream_text.bin", ClientApi.MESSAGES))
+@pytest.mark.parametrize("source", SOURCES)
+def test_bedrock_max_tokens_recording_reaches_anthropic_sdk(source: str) -> None:
+    result = anthropic_result(
+        _bedrock_recording(source, "converse_stream_text.bin", ClientApi.MESSAGES)
+    )
     assert result["text"].startswith("# Binary Search in a Sorted Array")
     assert result["stop"] == "max_tokens"
     assert result["usage"] == (19, 500)
 
 
-def test_real_bedrock_max_tokens_recording_reaches_openai_chat_sdk() -> None:
-    body = _bedrock_recording("converse_stream_text.bin", ClientApi.CHAT)
+@pytest.mark.parametrize("source", SOURCES)
+def test_bedrock_max_tokens_recording_reaches_openai_chat_sdk(source: str) -> None:
+    body = _bedrock_recording(source, "converse_stream_text.bin", ClientApi.CHAT)
     with (
         pytest.raises(openai.LengthFinishReasonError) as caught,
         _openai_client(body).chat.completions.stream(
@@ -271,8 +274,9 @@ def test_real_bedrock_max_tokens_recording_reaches_openai_chat_sdk() -> None:
     assert completion.usage.completion_tokens == 500
 
 
-def test_real_bedrock_max_tokens_recording_reaches_openai_responses_sdk() -> None:
-    body = _bedrock_recording("converse_stream_text.bin", ClientApi.RESPONSES)
+@pytest.mark.parametrize("source", SOURCES)
+def test_bedrock_max_tokens_recording_reaches_openai_responses_sdk(source: str) -> None:
+    body = _bedrock_recording(source, "converse_stream_text.bin", ClientApi.RESPONSES)
     with _openai_client(body).responses.stream(model="m", input="hi") as stream:
         events = list(stream)
     last = events[-1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,8 @@ from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.sse import SseParser
 from hermesllm.streaming import StreamTranslator, new_stream_translator
 from hermesllm.usage import Usage
+from plano_testkit.bedrock_recordings import RECORDING_NAMES, SOURCES, recording
 
-BEDROCK_RECORDINGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
 UPSTREAMS = {
     "chat": UpstreamApi.CHAT,
     "anthropic": UpstreamApi.MESSAGES,
@@ -317,11 +316,12 @@ def test_ids_derive_from_upstream_id(upstream_bytes: Any) -> None:
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 1000, 4096])
-@pytest.mark.parametrize("recording", ["converse_stream_text.bin", "converse_stream_tools.bin"])
-def test_real_bedrock_recordings_translate_identically_at_any_chunk_size(
-    recording: str, size: int
+@pytest.mark.parametrize("name", RECORDING_NAMES)
+@pytest.mark.parametrize("source", SOURCES)
+def test_bedrock_recordings_translate_identically_at_any_chunk_size(
+    source: str, name: str, size: int
 ) -> None:
-    data = (BEDROCK_RECORDINGS / recording).read_bytes()
+    data = recording(source, name)
     for client in CLIENTS:
         whole = run(new(UpstreamApi.BEDROCK_CONVERSE, client), [data])
         chunks = [data[i : i + size] for i in range(0, len(data), size)]

@@ -1,4 +1,4 @@
-"""Targeted behaviour of the translation façade beyond the golden fixtures."""
+"""Targeted behavior of the translation façade beyond the golden fixtures."""
 
 import json
 import re

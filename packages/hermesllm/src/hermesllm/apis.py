@@ -2,6 +2,16 @@
 
 from enum import StrEnum
 
+__all__ = [
+    "CHAT_COMPLETIONS_PATH",
+    "MESSAGES_PATH",
+    "RESPONSES_PATH",
+    "ClientApi",
+    "UpstreamApi",
+    "client_api_for_path",
+    "same_api",
+]
+
 CHAT_COMPLETIONS_PATH = "/v1/chat/completions"
 MESSAGES_PATH = "/v1/messages"
 RESPONSES_PATH = "/v1/responses"

@@ -28,6 +28,17 @@ from typing import Any, Final
 from hermesllm.apis import UpstreamApi
 from hermesllm.provider_ids import ProviderId
 
+__all__ = [
+    "CHARS_PER_TOKEN",
+    "DEFAULT_MIN_PREFIX_TOKENS",
+    "MAX_BREAKPOINTS",
+    "CacheStrategy",
+    "cache_strategy",
+    "inject_cache_breakpoints",
+    "is_claude_model",
+    "is_openai_family_model",
+]
+
 DEFAULT_MIN_PREFIX_TOKENS: Final = 1024
 MAX_BREAKPOINTS: Final = 4
 CHARS_PER_TOKEN: Final = 4

@@ -14,6 +14,8 @@ import msgspec
 
 from hermesllm.provider_ids import ProviderId
 
+__all__ = ["CATALOG_RESOURCE", "ModelCatalog", "decode_catalog", "load_catalog", "models_for"]
+
 CATALOG_RESOURCE: Final = "model_catalog.json"
 
 _SHARED_CATALOGS: Final[dict[ProviderId, ProviderId]] = {

@@ -12,6 +12,8 @@ import msgspec
 
 from hermesllm.apis import ClientApi, UpstreamApi
 
+__all__ = ["MAX_TEXT_MESSAGE", "default_error_type", "render_error", "translate_error"]
+
 MAX_TEXT_MESSAGE = 2000
 
 _OPENAI_TYPES_BY_STATUS = {
@@ -150,7 +152,7 @@ def _is_client_dialect(value: Any, client: ClientApi) -> bool:
 def translate_error(body: bytes, status: int, upstream: UpstreamApi, client: ClientApi) -> bytes:
     """An upstream error body (any provider's shape, or text) in the client's dialect.
 
-    Every upstream API's shape is recognised by its content, so `upstream` only names the
+    Every upstream API's shape is recognized by its content, so `upstream` only names the
     source. The upstream message is kept; the type is kept when the client's API knows it, else it
     comes from the status. A body already in the client's dialect is returned unchanged.
     """

@@ -1,5 +1,17 @@
 """The typed errors hermesllm raises. Every parser and translator raises only these."""
 
+__all__ = [
+    "ChecksumError",
+    "EventStreamError",
+    "HermesError",
+    "ReplyShapeError",
+    "RequestParseError",
+    "ResponseParseError",
+    "SseBufferOverflowError",
+    "StreamError",
+    "UnsupportedConversionError",
+]
+
 
 class HermesError(Exception):
     """Base of every error raised by hermesllm."""
@@ -11,6 +23,12 @@ class RequestParseError(HermesError):
 
 class ResponseParseError(HermesError):
     """An upstream response or stream event does not match its API's shape."""
+
+
+class ReplyShapeError(ResponseParseError):
+    """An upstream success body is not a reply of its API at all: not a JSON object, or no
+    field holding the answer (an error object or another API's reply sent with a 200). The
+    message names the problem in the parser's words, never bytes of the body."""
 
 
 class UnsupportedConversionError(HermesError):

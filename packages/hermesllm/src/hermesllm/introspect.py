@@ -12,6 +12,17 @@ import msgspec
 
 from hermesllm.apis import ClientApi
 
+__all__ = [
+    "get_metadata",
+    "get_model",
+    "is_streaming",
+    "last_user_message",
+    "message_text",
+    "remove_metadata",
+    "set_model",
+    "tool_names",
+]
+
 _TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text", "summary_text", "refusal"})
 
 

@@ -38,6 +38,14 @@ from hermesllm.apis import UpstreamApi
 from hermesllm.errors import UnsupportedConversionError
 from hermesllm.provider_ids import ProviderId
 
+__all__ = [
+    "CHATGPT_BASE_INSTRUCTIONS",
+    "base_model_name",
+    "is_gpt5_reasoning_model",
+    "is_openai_reasoning_model",
+    "normalize_for_upstream",
+]
+
 CHATGPT_BASE_INSTRUCTIONS: Final = (
     "You are Codex, based on GPT-5. You are running as a coding agent in the Codex CLI "
     "on a user's computer."

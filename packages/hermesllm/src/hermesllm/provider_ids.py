@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+__all__ = ["ProviderId", "parse_provider_id"]
+
 
 class ProviderId(StrEnum):
     """A provider the gateway knows how to reach."""

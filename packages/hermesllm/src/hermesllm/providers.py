@@ -10,9 +10,13 @@ base_url path replaces ``/openai/deployments``. The suffix depends on the upstre
 - Chat Completions: ``chat/completions`` (Azure: ``{deployment}/chat/completions?api-version=…``)
 - Anthropic Messages: ``messages``
 - OpenAI Responses: ``responses``
-- Bedrock: ``model/{model}/converse`` or ``model/{model}/converse-stream`` (model id
-  percent-encoded as AWS requires, e.g. ``:`` → ``%3A``)
+- Bedrock: ``model/{model}/converse`` or ``model/{model}/converse-stream``
 - Gemini: ``models/{model}:generateContent`` or ``models/{model}:streamGenerateContent?alt=sse``
+
+A model id (Azure: the deployment) always becomes exactly one path segment: every character
+other than ``A-Z a-z 0-9 - _ . ~`` is percent-encoded (``:`` → ``%3A`` as AWS requires, ``/``
+→ ``%2F``, ``?`` → ``%3F``, ``#`` → ``%23``, spaces and non-ASCII as UTF-8 escapes), and a
+bare ``.`` or ``..`` is encoded as ``%2E``/``%2E%2E`` so it can never be a dot-segment.
 
 For the native Gemini API a trailing ``openai`` segment is dropped from the base_url prefix,
 so a base_url written for Gemini's OpenAI-compatible endpoint
@@ -30,6 +34,19 @@ import msgspec
 
 from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId
+
+__all__ = [
+    "ANTHROPIC_VERSION",
+    "AZURE_API_VERSION",
+    "ProviderEndpoint",
+    "auth_headers",
+    "default_endpoint",
+    "default_path_prefix",
+    "model_path_segment",
+    "requires_base_url",
+    "upstream_api_for",
+    "upstream_path",
+]
 
 AZURE_API_VERSION: Final = "2025-01-01-preview"
 ANTHROPIC_VERSION: Final = "2023-06-01"
@@ -107,15 +124,12 @@ def default_endpoint(provider: ProviderId) -> ProviderEndpoint | None:
     return _DEFAULT_ENDPOINTS.get(provider)
 
 
-def upstream_api_for(
-    provider: ProviderId, client: ClientApi, *, streaming: bool = False
-) -> UpstreamApi:
+def upstream_api_for(provider: ProviderId, client: ClientApi) -> UpstreamApi:
     """The API the gateway speaks to `provider` for a request in the `client` API.
 
     Streaming does not change the API (Bedrock Converse and ConverseStream are one API with
-    two paths); the keyword is accepted so call sites can pass what they know.
+    two paths; `upstream_path` picks the path).
     """
-    del streaming
     if provider is ProviderId.ANTHROPIC:
         return UpstreamApi.MESSAGES
     if provider is ProviderId.AMAZON_BEDROCK:
@@ -159,7 +173,7 @@ def upstream_path(
     `model` is the model id sent upstream (Azure: the deployment name). See the module
     docstring for the prefix rule.
     """
-    upstream = upstream_api_for(provider, client, streaming=streaming)
+    upstream = upstream_api_for(provider, client)
     prefix = (base_url_path_prefix or "").strip("/")
     if upstream is UpstreamApi.GEMINI and (prefix == "openai" or prefix.endswith("/openai")):
         prefix = prefix.removesuffix("openai").rstrip("/")
@@ -169,6 +183,14 @@ def upstream_path(
     return f"/{prefix}/{suffix}" if prefix else f"/{suffix}"
 
 
+def model_path_segment(model: str) -> str:
+    """``model`` as one fully percent-encoded path segment (see the module docstring)."""
+    encoded = quote(model, safe="-_.~")
+    if encoded in (".", ".."):
+        return encoded.replace(".", "%2E")
+    return encoded
+
+
 def _path_suffix(provider: ProviderId, upstream: UpstreamApi, model: str, streaming: bool) -> str:
     if upstream is UpstreamApi.MESSAGES:
         return "messages"
@@ -176,14 +198,14 @@ def _path_suffix(provider: ProviderId, upstream: UpstreamApi, model: str, stream
         return "responses"
     if upstream is UpstreamApi.BEDROCK_CONVERSE:
         action = "converse-stream" if streaming else "converse"
-        return f"model/{quote(model, safe='-_.~')}/{action}"
+        return f"model/{model_path_segment(model)}/{action}"
     if upstream is UpstreamApi.GEMINI:
-        name = model.removeprefix("models/")
+        name = model_path_segment(model.removeprefix("models/"))
         if streaming:
             return f"models/{name}:streamGenerateContent?alt=sse"
         return f"models/{name}:generateContent"
     if provider is ProviderId.AZURE_OPENAI:
-        deployment = quote(model, safe="-_.~")
+        deployment = model_path_segment(model)
         return f"{deployment}/chat/completions?api-version={AZURE_API_VERSION}"
     return "chat/completions"
 

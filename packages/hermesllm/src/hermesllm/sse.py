@@ -16,11 +16,11 @@ chunks is never torn. Invalid UTF-8 is replaced with U+FFFD, as the specificatio
 it never raises.
 
 Streams made of the usual blocks — one `data: ` line, optionally after one `event: ` line —
-are recognised with a few whole-buffer string operations instead of line by line; any other
+are recognized with a few whole-buffer string operations instead of line by line; any other
 block takes the general line-by-line path, with identical results.
 
 The parser holds at most `max_buffer` bytes (the event being assembled, line endings
-normalised). Past that it raises `SseBufferOverflowError`, drops what it held and the stream
+normalized). Past that it raises `SseBufferOverflowError`, drops what it held and the stream
 must be abandoned.
 """
 
@@ -90,7 +90,7 @@ class SseParser:
 
     @property
     def pending(self) -> int:
-        """Bytes held: the event block being assembled (line endings normalised to LF)."""
+        """Bytes held: the event block being assembled (line endings normalized to LF)."""
         return self._held
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
@@ -181,7 +181,7 @@ class SseParser:
     def _blocks(self, buf: bytes, events: list[SseEvent]) -> None:
         """Dispatch the complete event blocks of `buf`, which ends with a blank line.
 
-        The usual shapes are recognised on the decoded text with whole-buffer operations: a
+        The usual shapes are recognized on the decoded text with whole-buffer operations: a
         run of blocks that are each one `data: ` line, or each an `event: ` line and a `data: `
         line (line counts prove the shape). Anything else goes line by line through `_process`.
         """

@@ -7,6 +7,17 @@ content_filtered. Gemini `finishReason`: STOP, MAX_TOKENS, SAFETY, RECITATION, L
 BLOCKLIST, PROHIBITED_CONTENT, SPII, MALFORMED_FUNCTION_CALL, IMAGE_SAFETY, ...
 """
 
+__all__ = [
+    "anthropic_to_bedrock",
+    "anthropic_to_openai",
+    "bedrock_to_anthropic",
+    "bedrock_to_openai",
+    "gemini_to_anthropic",
+    "gemini_to_openai",
+    "openai_to_anthropic",
+    "openai_to_responses_status",
+]
+
 _OPENAI_TO_ANTHROPIC = {
     "stop": "end_turn",
     "length": "max_tokens",

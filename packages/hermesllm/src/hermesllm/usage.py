@@ -2,6 +2,8 @@
 
 import msgspec
 
+__all__ = ["Usage"]
+
 
 class Usage(msgspec.Struct, omit_defaults=True):
     """Token counts of one response. `input_tokens` excludes nothing: it is the prompt total."""

@@ -94,4 +94,6 @@ def new_stream_translator(
         encoder = AnthropicEncoder(model=model, fallback_id=base)
     else:
         encoder = ResponsesEncoder(model=model, fallback_id=base, created=timestamp)
-    return TranslatingStream(new_decoder(upstream, encoder), encoder)
+    structured_output = client is not ClientApi.MESSAGES
+    decoder = new_decoder(upstream, encoder, structured_output=structured_output)
+    return TranslatingStream(decoder, encoder)

@@ -1,4 +1,9 @@
-"""Upstream decoder: Amazon Bedrock ConverseStream (AWS event-stream binary frames)."""
+"""Upstream decoder: Amazon Bedrock ConverseStream (AWS event-stream binary frames).
+
+With `structured_output` (Chat and Responses clients), a block of the structured-output tool
+(`hermesllm.translate.structured_output`) streams as text: its input deltas become text
+deltas, and a `tool_use` stop with no other tool call becomes `end_turn`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from hermesllm.eventstream import EventStreamDecoder, Frame
 from hermesllm.stop_reasons import bedrock_to_anthropic
 from hermesllm.streaming.events import ClientEncoder
 from hermesllm.streaming.sse_decoder import UpstreamDecoder
+from hermesllm.translate.structured_output import OUTPUT_TOOL_NAME
 from hermesllm.types.bedrock import ConverseUsage
 from hermesllm.usage_wire import usage_from_bedrock
 
@@ -76,11 +82,16 @@ def _exception_message(frame: Frame) -> str:
 class BedrockDecoder(UpstreamDecoder):
     """Decodes messageStart … messageStop + metadata frames; exception frames become errors."""
 
-    __slots__ = ("_frames",)
+    __slots__ = ("_called_tools", "_frames", "_output_blocks", "_structured_output")
 
-    def __init__(self, sink: ClientEncoder, *, lenient: bool = False) -> None:
+    def __init__(
+        self, sink: ClientEncoder, *, lenient: bool = False, structured_output: bool = False
+    ) -> None:
         super().__init__(sink, lenient=lenient)
         self._frames = EventStreamDecoder()
+        self._structured_output = structured_output
+        self._output_blocks: set[int] = set()
+        self._called_tools = False
 
     def feed(self, chunk: bytes) -> None:
         for frame in self._frames.feed(chunk):
@@ -108,7 +119,10 @@ class BedrockDecoder(UpstreamDecoder):
             if delta.text is not None:
                 sink.text(delta.text)
             elif delta.toolUse is not None:
-                sink.tool_args(event.contentBlockIndex, delta.toolUse.input)
+                if event.contentBlockIndex in self._output_blocks:
+                    sink.text(delta.toolUse.input)
+                else:
+                    sink.tool_args(event.contentBlockIndex, delta.toolUse.input)
             elif delta.reasoningContent is not None:
                 reasoning = delta.reasoningContent
                 if reasoning.text:
@@ -117,12 +131,20 @@ class BedrockDecoder(UpstreamDecoder):
                     sink.signature(reasoning.signature)
         elif kind == "contentBlockStart":
             tool = event.start.toolUse if event.start is not None else None
-            if tool is not None:
+            if tool is None:
+                return
+            if self._structured_output and tool.name == OUTPUT_TOOL_NAME:
+                self._output_blocks.add(event.contentBlockIndex)
+            else:
+                self._called_tools = True
                 sink.tool_start(event.contentBlockIndex, tool.toolUseId, tool.name)
         elif kind == "messageStart":
             sink.start(None, None)
         elif kind == "messageStop":
-            sink.finish(bedrock_to_anthropic(event.stopReason))
+            stop = bedrock_to_anthropic(event.stopReason)
+            if stop == "tool_use" and self._output_blocks and not self._called_tools:
+                stop = "end_turn"
+            sink.finish(stop)
         elif kind == "metadata":
             if event.usage is not None:
                 sink.report_usage(usage_from_bedrock(event.usage))

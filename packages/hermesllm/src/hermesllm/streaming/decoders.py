@@ -23,7 +23,14 @@ _DECODERS: dict[UpstreamApi, type[UpstreamDecoder]] = {
 
 
 def new_decoder(
-    upstream: UpstreamApi, sink: ClientEncoder, *, lenient: bool = False
+    upstream: UpstreamApi,
+    sink: ClientEncoder,
+    *,
+    lenient: bool = False,
+    structured_output: bool = False,
 ) -> UpstreamDecoder:
-    """A decoder of `upstream`'s stream format driving `sink`."""
+    """A decoder of `upstream`'s stream format driving `sink`; `structured_output` streams
+    Bedrock's structured-output tool as text (see `BedrockDecoder`)."""
+    if upstream is UpstreamApi.BEDROCK_CONVERSE:
+        return BedrockDecoder(sink, lenient=lenient, structured_output=structured_output)
     return _DECODERS[upstream](sink, lenient=lenient)

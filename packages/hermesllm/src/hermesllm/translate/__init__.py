@@ -29,12 +29,14 @@ from hermesllm.translate.chat_request import (
 )
 from hermesllm.translate.conversation import Conversation, JsonObject, Reasoning, Text
 from hermesllm.translate.gemini_request import conversation_to_gemini
+from hermesllm.translate.reply import Reply
 from hermesllm.translate.reply_from_upstream import REPLY_PARSERS, upstream_usage
 from hermesllm.translate.reply_to_client import REPLY_RENDERERS
 from hermesllm.translate.responses_request import (
     decode_responses_request,
     responses_to_conversation,
 )
+from hermesllm.translate.structured_output import reply_with_output_text
 from hermesllm.usage import Usage
 
 __all__ = [
@@ -99,7 +101,7 @@ def prepare_upstream_request(
 
     Same API: every field is kept and only `model` is rewritten. Different APIs: the request is
     translated (UnsupportedConversionError when it cannot be expressed). Then the provider's
-    normalisation is applied, and prompt-cache breakpoints when `cache_min_prefix_tokens` is
+    normalization is applied, and prompt-cache breakpoints when `cache_min_prefix_tokens` is
     given (opt-in: cache writes cost extra at some providers). One JSON decode, one encode.
 
     A caller that already decoded `body` into a dict may pass it as `decoded`: the same-API
@@ -109,13 +111,35 @@ def prepare_upstream_request(
         request = decoded if decoded is not None else _decode_object(body)
         request["model"] = model
     else:
-        request = render_conversation(parse_conversation(body, client, model), upstream)
+        conversation = parse_conversation(body, client, model)
+        if upstream is UpstreamApi.BEDROCK_CONVERSE and client is ClientApi.MESSAGES:
+            _refuse_output_config(conversation)
+        request = render_conversation(conversation, upstream)
     normalize_for_upstream(request, provider, upstream, model)
     if cache_min_prefix_tokens is not None:
         inject_cache_breakpoints(
             request, provider, upstream, model, min_prefix_tokens=cache_min_prefix_tokens
         )
     return _ENCODER.encode(request)
+
+
+def _refuse_output_config(conversation: Conversation) -> None:
+    """Anthropic clients' structured output is not emulated on Bedrock (only Chat and
+    Responses clients get the forced-tool emulation)."""
+    if conversation.output_format is not None:
+        raise UnsupportedConversionError(
+            "Bedrock Converse has no JSON mode: output_config.format cannot be sent to an "
+            "amazon_bedrock model from the Messages API (use Chat Completions or Responses, "
+            "whose response_format / text.format is emulated with a forced tool)"
+        )
+
+
+def _client_reply(body: bytes, upstream: UpstreamApi, client: ClientApi, model: str) -> Reply:
+    """The upstream reply as the client will see it (Bedrock structured output as text)."""
+    reply = REPLY_PARSERS[upstream](body, model)
+    if upstream is UpstreamApi.BEDROCK_CONVERSE and client is not ClientApi.MESSAGES:
+        return reply_with_output_text(reply)
+    return reply
 
 
 def translate_response(
@@ -128,7 +152,7 @@ def translate_response(
     """
     if same_api(client, upstream):
         return body
-    return _ENCODER.encode(REPLY_RENDERERS[client](REPLY_PARSERS[upstream](body, model)))
+    return _ENCODER.encode(REPLY_RENDERERS[client](_client_reply(body, upstream, client, model)))
 
 
 def response_usage(body: bytes, upstream: UpstreamApi) -> Usage | None:
@@ -162,5 +186,5 @@ def translate_response_with_usage(
     """
     if same_api(client, upstream):
         return body, upstream_usage(body, upstream)
-    reply = REPLY_PARSERS[upstream](body, model)
+    reply = _client_reply(body, upstream, client, model)
     return _ENCODER.encode(REPLY_RENDERERS[client](reply)), reply.usage

@@ -28,6 +28,13 @@ from hermesllm.translate.media import guess_media_type
 from hermesllm.translate.reasoning import claude_sampling, conversation_thinking
 from hermesllm.types import anthropic as an
 
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "conversation_to_messages",
+    "decode_messages_request",
+    "messages_to_conversation",
+]
+
 DEFAULT_MAX_TOKENS = 4096
 
 _DECODER = msgspec.json.Decoder(an.MessagesRequest)

@@ -17,6 +17,18 @@ from hermesllm.translate.conversation import (
 )
 from hermesllm.translate.media import document_format, short_format
 from hermesllm.translate.reasoning import claude_sampling, conversation_thinking
+from hermesllm.translate.structured_output import (
+    check_tool_names,
+    output_tool,
+    output_tool_choice,
+)
+
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "EMPTY_CONTENT_PLACEHOLDER",
+    "HISTORY_TOOL_DESCRIPTION",
+    "conversation_to_bedrock",
+]
 
 EMPTY_CONTENT_PLACEHOLDER = "(empty)"
 HISTORY_TOOL_DESCRIPTION = "A tool called earlier in this conversation."
@@ -55,7 +67,7 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
         inference["stopSequences"] = stop
     if inference:
         body["inferenceConfig"] = inference
-    tool_config = _tool_config(conversation, has_tool_blocks)
+    tool_config = _tool_config(conversation, has_tool_blocks, thinking)
     if tool_config is not None:
         body["toolConfig"] = tool_config
     additional: JsonObject = {}
@@ -70,11 +82,6 @@ def conversation_to_bedrock(conversation: Conversation) -> JsonObject:
         metadata["user"] = conversation.user
     if metadata:
         body["requestMetadata"] = metadata
-    if conversation.output_format is not None:
-        raise UnsupportedConversionError(
-            "Bedrock Converse has no JSON mode: response_format json_object/json_schema "
-            "cannot be sent to an amazon_bedrock model"
-        )
     if conversation.web_search is not None:
         raise UnsupportedConversionError("Bedrock Converse has no web search tool")
     return body
@@ -144,27 +151,42 @@ def _history_tools(conversation: Conversation) -> list[ToolSpec]:
     return [ToolSpec(name, HISTORY_TOOL_DESCRIPTION) for name in names]
 
 
-def _tool_config(conversation: Conversation, has_tool_blocks: bool) -> JsonObject | None:
+def _tool_config(
+    conversation: Conversation, has_tool_blocks: bool, thinking: bool
+) -> JsonObject | None:
     """The toolConfig; Bedrock needs one whenever the history holds toolUse/toolResult blocks,
-    so a request that replays tool calls without offering tools declares the called ones."""
+    so a request that replays tool calls without offering tools declares the called ones.
+    Structured output adds its forced tool (see hermesllm.translate.structured_output)."""
+    check_tool_names(conversation.tools)
     mode = conversation.tool_choice
     specs = conversation.tools
     if not specs and has_tool_blocks:
         specs = _history_tools(conversation)
-    if not specs or (mode == "none" and not has_tool_blocks):
-        return None
-    tools: list[JsonObject] = []
-    for tool in specs:
-        spec: JsonObject = {"name": tool.name}
-        if tool.description is not None:
-            spec["description"] = tool.description
-        spec["inputSchema"] = {"json": tool.parameters or {"type": "object", "properties": {}}}
-        tools.append({"toolSpec": spec})
-    config: JsonObject = {"tools": tools}
-    if mode == "auto":
-        config["toolChoice"] = {"auto": {}}
+    if mode == "none" and not has_tool_blocks:
+        specs = []
+    choice: JsonObject | None = None
+    if conversation.output_format is not None:
+        specs = [*specs, output_tool(conversation.output_format)]
+        choice = output_tool_choice(
+            mode, conversation.tool_choice_name, bool(conversation.tools), thinking
+        )
+    elif mode == "auto":
+        choice = {"auto": {}}
     elif mode == "required":
-        config["toolChoice"] = {"any": {}}
+        choice = {"any": {}}
     elif mode == "tool":
-        config["toolChoice"] = {"tool": {"name": conversation.tool_choice_name}}
+        choice = {"tool": {"name": conversation.tool_choice_name}}
+    if not specs:
+        return None
+    config: JsonObject = {"tools": [_tool_spec(tool) for tool in specs]}
+    if choice is not None:
+        config["toolChoice"] = choice
     return config
+
+
+def _tool_spec(tool: ToolSpec) -> JsonObject:
+    spec: JsonObject = {"name": tool.name}
+    if tool.description is not None:
+        spec["description"] = tool.description
+    spec["inputSchema"] = {"json": tool.parameters or {"type": "object", "properties": {}}}
+    return {"toolSpec": spec}

@@ -23,6 +23,8 @@ from hermesllm.translate.media import data_url, media_from_url
 from hermesllm.translate.reasoning import reasoning_effort
 from hermesllm.types import openai_chat as chat
 
+__all__ = ["chat_to_conversation", "conversation_to_chat", "decode_chat_request"]
+
 _DECODER = msgspec.json.Decoder(chat.ChatRequest)
 
 

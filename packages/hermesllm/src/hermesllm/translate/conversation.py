@@ -10,6 +10,30 @@ import msgspec
 
 from hermesllm.errors import RequestParseError
 
+__all__ = [
+    "Block",
+    "Conversation",
+    "JsonObject",
+    "Media",
+    "OutputFormat",
+    "Reasoning",
+    "T",
+    "Text",
+    "ToolCall",
+    "ToolChoiceMode",
+    "ToolResult",
+    "ToolSpec",
+    "Turn",
+    "append_block",
+    "call_arguments",
+    "call_input",
+    "claude_stop_sequences",
+    "decode_request",
+    "has_text",
+    "trim_prefill",
+    "unsigned_tool_turn",
+]
+
 JsonObject = dict[str, Any]
 T = TypeVar("T")
 

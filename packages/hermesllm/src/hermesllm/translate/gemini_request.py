@@ -13,6 +13,8 @@ from hermesllm.translate.conversation import (
 )
 from hermesllm.translate.reasoning import thinking_budget
 
+__all__ = ["REPLAYED_CALL_SIGNATURE", "conversation_to_gemini"]
+
 # Gemini 3 requires the first function call of each model turn to carry the thought signature
 # it produced; calls replayed from another API have none, and Gemini documents this value as
 # the marker that skips the check for them.

@@ -5,6 +5,15 @@ from typing import Literal
 from hermesllm.errors import UnsupportedConversionError
 from hermesllm.translate.conversation import Media
 
+__all__ = [
+    "DEFAULT_IMAGE_TYPE",
+    "data_url",
+    "document_format",
+    "guess_media_type",
+    "media_from_url",
+    "short_format",
+]
+
 DEFAULT_IMAGE_TYPE = "image/jpeg"
 
 _IMAGE_TYPES_BY_EXTENSION = {

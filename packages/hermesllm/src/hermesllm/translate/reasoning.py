@@ -2,6 +2,18 @@
 
 from hermesllm.translate.conversation import Conversation, unsigned_tool_turn
 
+__all__ = [
+    "MIN_THINKING_BUDGET",
+    "budget_for_effort",
+    "claude_sampling",
+    "claude_thinking",
+    "conversation_thinking",
+    "effort_for_budget",
+    "reasoning_effort",
+    "sampling_allowed_while_thinking",
+    "thinking_budget",
+]
+
 MIN_THINKING_BUDGET = 1024
 
 _BUDGET_BY_EFFORT = {

@@ -5,6 +5,8 @@ import msgspec
 from hermesllm.translate.conversation import Reasoning, Text, ToolCall
 from hermesllm.usage import Usage
 
+__all__ = ["Reply", "ReplyBlock"]
+
 ReplyBlock = Text | ToolCall | Reasoning
 
 

@@ -1,4 +1,9 @@
-"""Upstream non-streaming responses (every API) → `Reply`, and their usage."""
+"""Upstream non-streaming responses (every API) → `Reply`, and their usage.
+
+The wire types leave every field optional, so each parser checks that the field holding the
+answer is there (present and not null): an upstream 200 carrying something else (an error
+object, another API's reply, ``{}``) raises `ReplyShapeError` instead of becoming an empty reply.
+"""
 
 import time
 from collections.abc import Callable
@@ -8,7 +13,7 @@ import msgspec
 
 from hermesllm import stop_reasons
 from hermesllm.apis import UpstreamApi
-from hermesllm.errors import ResponseParseError
+from hermesllm.errors import ReplyShapeError, ResponseParseError
 from hermesllm.ids import new_id
 from hermesllm.translate.conversation import Reasoning, Text, ToolCall
 from hermesllm.translate.reply import Reply, ReplyBlock
@@ -26,6 +31,18 @@ from hermesllm.usage_wire import (
     usage_from_responses,
 )
 
+__all__ = [
+    "REPLY_PARSERS",
+    "T",
+    "U",
+    "from_anthropic",
+    "from_bedrock",
+    "from_chat",
+    "from_gemini",
+    "from_responses",
+    "upstream_usage",
+]
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -36,11 +53,28 @@ _BEDROCK = msgspec.json.Decoder(br.ConverseResponse)
 _GEMINI = msgspec.json.Decoder(gm.GenerateContentResponse)
 
 
+class _AnyObject(msgspec.Struct):
+    """Any JSON object (every field skipped)."""
+
+
+_OBJECT = msgspec.json.Decoder(_AnyObject)
+
+
 def _decode(decoder: msgspec.json.Decoder[T], body: bytes, api: str) -> T:
     try:
         return decoder.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ResponseParseError(f"invalid {api} response: {exc}") from None
+        problem = str(exc)
+    try:
+        _OBJECT.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ReplyShapeError(f"not a JSON object ({exc})") from None
+    raise ResponseParseError(f"invalid {api} response: {problem}")
+
+
+def _no_answer(upstream: UpstreamApi, *fields: str) -> ReplyShapeError:
+    names = "` or `".join(fields)
+    return ReplyShapeError(f"not a reply of the {upstream.value} API (no `{names}` field)")
 
 
 def _usage(read: Callable[[U], Usage], usage: U | None) -> Usage | None:
@@ -50,6 +84,8 @@ def _usage(read: Callable[[U], Usage], usage: U | None) -> Usage | None:
 def from_chat(body: bytes, model: str) -> Reply:
     """Parse a Chat completion."""
     completion = _decode(_CHAT, body, "chat completions")
+    if completion.choices is None:
+        raise _no_answer(UpstreamApi.CHAT, "choices")
     if not completion.choices:
         raise ResponseParseError("invalid chat completions response: no choices")
     choice = completion.choices[0]
@@ -81,6 +117,8 @@ def from_chat(body: bytes, model: str) -> Reply:
 def from_anthropic(body: bytes, model: str) -> Reply:
     """Parse a Messages response (server-tool blocks are left out)."""
     message = _decode(_ANTHROPIC, body, "messages")
+    if message.content is None:
+        raise _no_answer(UpstreamApi.MESSAGES, "content")
     blocks: list[ReplyBlock] = []
     for block in message.content:
         if isinstance(block, an.TextBlock):
@@ -107,6 +145,8 @@ def from_anthropic(body: bytes, model: str) -> Reply:
 def from_responses(body: bytes, model: str) -> Reply:
     """Parse a Responses response (hosted-tool output items are left out)."""
     response = _decode(_RESPONSES, body, "responses")
+    if response.output is None:
+        raise _no_answer(UpstreamApi.RESPONSES, "output")
     blocks: list[ReplyBlock] = []
     refusal: str | None = None
     for raw in response.output:
@@ -150,8 +190,10 @@ def from_responses(body: bytes, model: str) -> Reply:
 def from_bedrock(body: bytes, model: str) -> Reply:
     """Parse a Converse response; the id is new (`bedrock-…`), the model the request's."""
     response = _decode(_BEDROCK, body, "bedrock converse")
+    if response.output is None:
+        raise _no_answer(UpstreamApi.BEDROCK_CONVERSE, "output")
     blocks: list[ReplyBlock] = []
-    message = response.output.message if response.output else None
+    message = response.output.message
     for block in message.content if message else ():
         if block.text is not None:
             blocks.append(Text(block.text))
@@ -179,6 +221,8 @@ def from_bedrock(body: bytes, model: str) -> Reply:
 def from_gemini(body: bytes, model: str) -> Reply:
     """Parse a generateContent response (first candidate); call ids are made when absent."""
     response = _decode(_GEMINI, body, "gemini")
+    if response.candidates is None and response.prompt_feedback is None:
+        raise _no_answer(UpstreamApi.GEMINI, "candidates", "promptFeedback")
     blocks: list[ReplyBlock] = []
     candidate = response.candidates[0] if response.candidates else None
     parts = candidate.content.parts if candidate and candidate.content else []

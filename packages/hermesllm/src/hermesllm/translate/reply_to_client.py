@@ -19,6 +19,8 @@ from hermesllm.translate.reply import Reply
 from hermesllm.usage import Usage
 from hermesllm.usage_wire import anthropic_usage, chat_usage, responses_usage
 
+__all__ = ["REPLY_RENDERERS", "to_chat", "to_messages", "to_responses"]
+
 
 def _tool_input(call: ToolCall) -> Any:
     """Arguments as a JSON value; text that is not JSON is kept under `_raw_arguments`."""

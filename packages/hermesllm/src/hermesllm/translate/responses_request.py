@@ -23,6 +23,8 @@ from hermesllm.translate.conversation import (
 from hermesllm.translate.media import media_from_url
 from hermesllm.types import openai_responses as rs
 
+__all__ = ["decode_responses_request", "responses_to_conversation"]
+
 _DECODER = msgspec.json.Decoder(rs.ResponsesRequest)
 _SYSTEM_ROLES = frozenset({"system", "developer"})
 _WEB_SEARCH_TYPES = frozenset({"web_search", "web_search_preview", "web_search_2025_08_26"})

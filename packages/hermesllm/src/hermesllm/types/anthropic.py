@@ -4,6 +4,45 @@ from typing import Any
 
 import msgspec
 
+__all__ = [
+    "AnthropicUsage",
+    "Base64Source",
+    "ContentBlock",
+    "ContentSource",
+    "DocumentBlock",
+    "DocumentSource",
+    "FileSource",
+    "ImageBlock",
+    "ImageSource",
+    "JsonObject",
+    "JsonOutputFormat",
+    "Message",
+    "MessageResponse",
+    "MessagesRequest",
+    "Metadata",
+    "OutputConfig",
+    "RedactedThinkingBlock",
+    "ServerToolUseBlock",
+    "TextBlock",
+    "TextSource",
+    "Thinking",
+    "ThinkingAdaptive",
+    "ThinkingBlock",
+    "ThinkingDisabled",
+    "ThinkingEnabled",
+    "Tool",
+    "ToolChoice",
+    "ToolChoiceAny",
+    "ToolChoiceAuto",
+    "ToolChoiceNone",
+    "ToolChoiceTool",
+    "ToolResultBlock",
+    "ToolResultContent",
+    "ToolUseBlock",
+    "UrlSource",
+    "WebSearchResultBlock",
+]
+
 JsonObject = dict[str, Any]
 
 
@@ -253,7 +292,7 @@ class MessageResponse(msgspec.Struct, omit_defaults=True):
     """A non-streaming Messages response."""
 
     id: str = ""
-    content: list[ContentBlock] = []
+    content: list[ContentBlock] | None = None
     model: str = ""
     role: str = "assistant"
     stop_reason: str | None = None

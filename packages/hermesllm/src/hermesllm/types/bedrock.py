@@ -8,6 +8,33 @@ from typing import Any
 
 import msgspec
 
+__all__ = [
+    "BytesSource",
+    "Camel",
+    "ContentBlock",
+    "ConverseOutput",
+    "ConverseRequest",
+    "ConverseResponse",
+    "ConverseUsage",
+    "DocumentContent",
+    "ImageContent",
+    "InferenceConfig",
+    "JsonObject",
+    "Message",
+    "ReasoningContent",
+    "ReasoningText",
+    "SpecificTool",
+    "SystemBlock",
+    "ToolChoice",
+    "ToolConfig",
+    "ToolDef",
+    "ToolInputSchema",
+    "ToolResult",
+    "ToolResultContent",
+    "ToolSpec",
+    "ToolUse",
+]
+
 JsonObject = dict[str, Any]
 
 

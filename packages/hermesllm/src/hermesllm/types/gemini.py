@@ -7,6 +7,28 @@ from typing import Any
 
 import msgspec
 
+__all__ = [
+    "Blob",
+    "Camel",
+    "Candidate",
+    "Content",
+    "FileData",
+    "FunctionCall",
+    "FunctionCallingConfig",
+    "FunctionDeclaration",
+    "FunctionResponse",
+    "GenerateContentRequest",
+    "GenerateContentResponse",
+    "GenerationConfig",
+    "JsonObject",
+    "Part",
+    "PromptFeedback",
+    "ThinkingConfig",
+    "Tool",
+    "ToolConfig",
+    "UsageMetadata",
+]
+
 JsonObject = dict[str, Any]
 
 
@@ -158,7 +180,7 @@ class PromptFeedback(Camel):
 class GenerateContentResponse(Camel):
     """A non-streaming generateContent response."""
 
-    candidates: list[Candidate] = []
+    candidates: list[Candidate] | None = None
     usage_metadata: UsageMetadata | None = None
     model_version: str | None = None
     response_id: str | None = None

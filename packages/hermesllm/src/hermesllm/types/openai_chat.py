@@ -4,6 +4,44 @@ from typing import Any, Literal
 
 import msgspec
 
+__all__ = [
+    "AssistantMessage",
+    "AudioPart",
+    "ChatCompletion",
+    "ChatRequest",
+    "ChatUsage",
+    "Choice",
+    "CompletionTokensDetails",
+    "Content",
+    "ContentPart",
+    "DeveloperMessage",
+    "FilePart",
+    "FileRef",
+    "FunctionCall",
+    "FunctionDefinition",
+    "FunctionMessage",
+    "ImagePart",
+    "ImageUrl",
+    "InputAudio",
+    "JsonObject",
+    "JsonSchemaFormat",
+    "Message",
+    "NamedFunction",
+    "PromptTokensDetails",
+    "RefusalPart",
+    "ResponseFormat",
+    "ResponseMessage",
+    "StreamOptions",
+    "SystemMessage",
+    "TextPart",
+    "Tool",
+    "ToolCall",
+    "ToolChoice",
+    "ToolChoiceFunction",
+    "ToolMessage",
+    "UserMessage",
+]
+
 JsonObject = dict[str, Any]
 
 
@@ -265,7 +303,7 @@ class ChatCompletion(msgspec.Struct, omit_defaults=True):
     """A non-streaming Chat Completions response."""
 
     id: str = ""
-    choices: list[Choice] = []
+    choices: list[Choice] | None = None
     created: int = 0
     model: str = ""
     usage: ChatUsage | None = None

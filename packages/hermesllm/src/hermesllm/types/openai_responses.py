@@ -9,6 +9,41 @@ from typing import Any
 
 import msgspec
 
+__all__ = [
+    "KNOWN_ITEM_TYPES",
+    "ContentPart",
+    "CustomToolCallItem",
+    "CustomToolCallOutputItem",
+    "FunctionCallItem",
+    "FunctionCallOutputItem",
+    "IncompleteDetails",
+    "InputAudio",
+    "InputFile",
+    "InputImage",
+    "InputItem",
+    "InputText",
+    "InputTokensDetails",
+    "ItemReference",
+    "JsonObject",
+    "MessageItem",
+    "OutputMessage",
+    "OutputText",
+    "OutputTokensDetails",
+    "PlainText",
+    "Reasoning",
+    "ReasoningItem",
+    "ReasoningText",
+    "Refusal",
+    "Response",
+    "ResponseUsage",
+    "ResponsesRequest",
+    "ResponsesTool",
+    "SummaryText",
+    "TextConfig",
+    "TextFormat",
+    "input_item_type",
+]
+
 JsonObject = dict[str, Any]
 
 
@@ -276,6 +311,6 @@ class Response(msgspec.Struct, omit_defaults=True):
     model: str = ""
     created_at: float = 0
     status: str | None = None
-    output: list[JsonObject] = []
+    output: list[JsonObject] | None = None
     usage: ResponseUsage | None = None
     incomplete_details: IncompleteDetails | None = None
