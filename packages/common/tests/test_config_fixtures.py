@@ -1,4 +1,10 @@
-"""Every real Plano config loads, and the full reference normalises like the original's render."""
+"""Every real Plano config loads, and the full reference normalizes like the original's render.
+
+The configs come from `shared/fixtures/configs` (beside a CI checkout only): each test skips
+with a reason where it is absent, and fails under `PLANO_REQUIRE_FIXTURES=1`. The file names are
+listed here, not globbed at import time, so collection works without the folder; a test checks
+that the list matches the folder.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +17,41 @@ import yaml
 
 from plano_common.config import PlanoConfig, load_config
 from plano_common.config.durations import parse_duration
+from plano_testkit.shared_fixtures import require_shared
 
-CONFIGS = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "configs"
 FULL_REFERENCE = "docs__source__resources__includes__plano_config_full_reference.yaml"
 RENDERED = "docs__source__resources__includes__plano_config_full_reference_rendered.yaml"
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
-pytestmark = pytest.mark.skipif(not CONFIGS.is_dir(), reason="shared fixtures not present")
+CONFIG_NAMES = (
+    "demos__advanced__currency_exchange__config.yaml",
+    "demos__advanced__model_choice_test_harness__plano_config_with_aliases.yaml",
+    "demos__agent_orchestration__travel_agents__config.yaml",
+    "demos__filter_chains__http_filter__config.yaml",
+    "demos__filter_chains__model_listener_filter__config.yaml",
+    "demos__filter_chains__pii_anonymizer__config.yaml",
+    "demos__getting_started__llm_gateway__config.yaml",
+    "demos__getting_started__weather_forecast__config.yaml",
+    "demos__integrations__ollama__config.yaml",
+    "demos__integrations__spotify_bearer_auth__config.yaml",
+    "demos__llm_routing__chatgpt_subscription__config.yaml",
+    "demos__llm_routing__model_alias_routing__config_with_aliases.yaml",
+    "demos__llm_routing__model_routing_service__config.yaml",
+    "demos__llm_routing__preference_based_routing__config.yaml",
+    "demos__llm_routing__preference_based_routing__plano_config_local.yaml",
+    "docs__source__concepts__includes__plano_config.yaml",
+    "docs__source__guides__includes__config.yaml",
+    "docs__source__resources__includes__plano_config_agents_filters.yaml",
+    FULL_REFERENCE,
+    "docs__source__resources__includes__plano_config_state_storage_example.yaml",
+    "tests__archgw__config.yaml",
+    "tests__e2e__config_memory_state_v1_responses.yaml",
+)
 
 
-def _inputs() -> list[Path]:
-    if not CONFIGS.is_dir():
-        return []
-    return sorted(p for p in CONFIGS.glob("*.yaml") if not p.name.endswith("_rendered.yaml"))
+def config_file(name: str) -> Path:
+    """`shared/fixtures/configs/<name>`, or skip."""
+    return require_shared(f"fixtures/configs/{name}")
 
 
 def _self_referencing_environ(path: Path) -> dict[str, str]:
@@ -31,8 +59,15 @@ def _self_referencing_environ(path: Path) -> dict[str, str]:
     return {name: f"${name}" for name in _VARIABLE.findall(path.read_text(encoding="utf-8"))}
 
 
-@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
-def test_fixture_config_loads(path: Path) -> None:
+def test_every_shared_config_is_listed() -> None:
+    folder = require_shared("fixtures/configs")
+    inputs = {p.name for p in folder.glob("*.yaml") if not p.name.endswith("_rendered.yaml")}
+    assert inputs == set(CONFIG_NAMES)
+
+
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+def test_fixture_config_loads(name: str) -> None:
+    path = config_file(name)
     config = load_config(path, environ=_self_referencing_environ(path))
     assert isinstance(config, PlanoConfig)
     assert sum(listener.type == "model" for listener in config.listeners) == 1
@@ -40,7 +75,7 @@ def test_fixture_config_loads(path: Path) -> None:
 
 
 def test_fixture_with_unset_key_names_the_variable() -> None:
-    path = CONFIGS / "demos__getting_started__llm_gateway__config.yaml"
+    path = config_file("demos__getting_started__llm_gateway__config.yaml")
     environ = _self_referencing_environ(path)
     del environ["MISTRAL_API_KEY"]
     with pytest.raises(Exception, match=r"model_providers\[3\]\.access_key: environment variable"):
@@ -49,9 +84,9 @@ def test_fixture_with_unset_key_names_the_variable() -> None:
 
 @pytest.fixture(scope="module")
 def reference() -> tuple[PlanoConfig, dict[str, Any]]:
-    source = CONFIGS / FULL_REFERENCE
+    source = config_file(FULL_REFERENCE)
     config = load_config(source, environ=_self_referencing_environ(source))
-    rendered = yaml.safe_load((CONFIGS / RENDERED).read_text(encoding="utf-8"))
+    rendered = yaml.safe_load(config_file(RENDERED).read_text(encoding="utf-8"))
     return config, rendered
 
 

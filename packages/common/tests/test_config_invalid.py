@@ -57,11 +57,10 @@ CASES: list[tuple[str, str, str]] = [
         'e.g. "30s", "300ms" or "5m"',
     ),
     (
-        "two model listeners",
+        "two model listeners on one port",
         "version: v0.4.0\nlisteners:\n  - {type: model, name: a, port: 1}\n"
-        "  - {type: model, name: b, port: 2}\n",
-        "listeners[1].type: only one model listener is supported and listeners[0] is already "
-        "one; merge them",
+        "  - {type: model, name: b, port: 1}\n",
+        'listeners[1].port: port 1 is also used by listener "a"; give each listener its own port',
     ),
     (
         "duplicate listener name",

@@ -1,4 +1,4 @@
-"""Variable substitution, defaults and normalisation rules of the config loader."""
+"""Variable substitution, defaults and normalization rules of the config loader."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from hermesllm.catalog import models_for
 from hermesllm.provider_ids import ProviderId
 from plano_common.config import ConfigError, PlanoConfig, load_config, load_config_text
+from plano_common.config.aws import region_from_host
 from plano_common.config.durations import parse_duration
 from plano_common.config.env import read_dotenv
 
@@ -452,3 +453,22 @@ def test_secret_from_a_file_loses_its_trailing_newline() -> None:
     )
     gpt = provider(config, "openai/gpt-4o")
     assert (gpt.access_key, gpt.headers) == ("sk-from-file", {"X-T": "team-a"})
+
+
+@pytest.mark.parametrize(
+    ("host", "region"),
+    [
+        ("bedrock-runtime.us-west-2.amazonaws.com", "us-west-2"),
+        ("bedrock-runtime-fips.us-east-1.amazonaws.com", "us-east-1"),
+        ("vpce-0a1b2c3d-4e5f.bedrock-runtime.us-east-1.vpce.amazonaws.com", "us-east-1"),
+        ("bedrock-runtime.cn-north-1.amazonaws.com.cn", "cn-north-1"),
+        ("BEDROCK-RUNTIME.eu-central-1.amazonaws.com.", "eu-central-1"),
+        ("bedrock-runtime.us-gov-west-1.amazonaws.com", "us-gov-west-1"),
+        ("bedrock.us-east-1.amazonaws.com", None),
+        ("bedrock-runtime.us-east-1.example.com", None),
+        ("s3.us-east-1.amazonaws.com", None),
+        ("127.0.0.1", None),
+    ],
+)
+def test_region_from_bedrock_hosts(host: str, region: str | None) -> None:
+    assert region_from_host(host) == region

@@ -14,6 +14,7 @@ import yaml
 from plano_common.config import config_json_schema
 from plano_common.config.cli import main
 from plano_common.config.document import ConfigDocument
+from plano_testkit.shared_fixtures import require_shared
 
 VALID = (
     "version: v0.4.0\nlisteners: [{type: model, name: m}]\n"
@@ -105,10 +106,6 @@ def test_cli_show_masks_credential_headers_and_url_passwords(
     assert shown["routing"]["session_cache"]["url"] == "redis://:***@cache:6379"
 
 
-SCHEMA_FILE = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures"
-SCHEMA_FILE = SCHEMA_FILE / "plano_config_schema.yaml"
-
-
 def _members(info: mi.Type) -> list[mi.Type]:
     """The non-null alternatives of a type, without their metadata wrappers."""
     while isinstance(info, mi.Metadata):
@@ -162,9 +159,9 @@ def _walk(node: dict[str, Any], info: mi.Type, where: str, seen: list[str]) -> N
         _walk(child, field.type, f"{where}.{key}", seen)
 
 
-@pytest.mark.skipif(not SCHEMA_FILE.is_file(), reason="shared fixtures are not checked out")
 def test_every_key_of_the_original_schema_is_accepted() -> None:
-    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema_file = require_shared("fixtures/plano_config_schema.yaml")
+    schema = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
     seen: list[str] = []
     _walk(schema, mi.type_info(ConfigDocument), "$", seen)
     assert len(seen) > 150

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from hermesllm.apis import ClientApi, UpstreamApi
+from hermesllm.error_bodies import translate_error
 from plano_common import errors
 
 
@@ -116,20 +117,22 @@ def test_rate_limited_retry_after(retry_after: float, header: str) -> None:
     ],
 )
 def test_upstream_error_message(body: bytes, message: str) -> None:
-    error = errors.UpstreamError(400, body)
-    assert error.message == message
-    assert error.body == body
-    assert _decode(error.render(ClientApi.MESSAGES))["error"]["message"] == message  # type: ignore[index]
-    assert _decode(error.render(ClientApi.CHAT))["error"]["message"] == message  # type: ignore[index]
+    """An upstream's error body reaches each client dialect with its message (the gateway
+    relays upstream errors through `translate_error`)."""
+    for client in (ClientApi.MESSAGES, ClientApi.CHAT):
+        rendered = _decode(translate_error(body, 400, UpstreamApi.CHAT, client))
+        assert rendered["error"]["message"] == message  # type: ignore[index]
 
 
-def test_upstream_error_keeps_status() -> None:
-    error = errors.UpstreamError(503, b"", UpstreamApi.GEMINI)
-    assert error.status == 503
-    assert error.upstream is UpstreamApi.GEMINI
-    assert error.message == "upstream returned HTTP 503"
-    assert _decode(error.render(ClientApi.CHAT))["error"]["type"] == "server_error"  # type: ignore[index]
-    assert _decode(error.render(ClientApi.MESSAGES))["error"]["type"] == "overloaded_error"  # type: ignore[index]
+def test_upstream_error_without_body_keeps_status() -> None:
+    chat = _decode(translate_error(b"", 503, UpstreamApi.GEMINI, ClientApi.CHAT))
+    assert chat["error"] == {  # message and type from the status alone
+        **chat["error"],  # type: ignore[dict-item]
+        "message": "upstream returned HTTP 503",
+        "type": "server_error",
+    }
+    messages = _decode(translate_error(b"", 503, UpstreamApi.GEMINI, ClientApi.MESSAGES))
+    assert messages["error"]["type"] == "overloaded_error"  # type: ignore[index]
 
 
 def test_status_override_does_not_leak_to_class() -> None:

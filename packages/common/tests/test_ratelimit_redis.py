@@ -195,3 +195,24 @@ async def test_more_concurrent_requests_than_connections_queue_instead_of_failin
         "plano_ratelimit_backend_errors_total",
         {"backend": "redis", "outcome": "backend_failed_open"},
     ) in (None, 0)
+
+
+async def test_enforced_default_bucket_is_shared_through_redis(redis_url: str, prefix: str) -> None:
+    rule = RateLimitRule(
+        model="gpt-4o",
+        selector_key="x-user",
+        tokens=10,
+        unit=TimeUnit.HOUR,
+        enforce=True,
+        default_value="anonymous",
+    )
+    limiters = [RedisRateLimiter(redis_url, [rule], key_prefix=prefix) for _ in range(2)]
+    try:
+        first = await limiters[0].acquire("gpt-4o", {}, 6)
+        second = await limiters[1].acquire("gpt-4o", {SELECTOR_HEADER: "x-other"}, 6)
+    finally:
+        for limiter in limiters:
+            await limiter.aclose()
+    assert first.outcome is Outcome.ADMITTED
+    assert second.outcome is Outcome.EXHAUSTED
+    assert str(second.selector) == "x-user:anonymous"

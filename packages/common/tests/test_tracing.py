@@ -218,7 +218,7 @@ def test_otlp_grpc_export_to_a_local_collector(collector: tuple[_Collector, int]
     assert exported == {"plano": ["request"], "plano(llm)": ["llm"]}
 
 
-def test_accepts_the_normalised_config_types() -> None:
+def test_accepts_the_normalized_config_types() -> None:
     settings = ConfigTracing(
         random_sampling=100,
         span_attributes=ConfigSpanAttributes(header_prefixes=("x-t-",), static={"a": "b"}),

@@ -1,3 +1,5 @@
 """plano_common: what every Plano service shares."""
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -12,10 +12,28 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-import msgspec
+from hermesllm.apis import ClientApi
+from hermesllm.error_bodies import render_error
+from plano_common.clip import clip
 
-from hermesllm.apis import ClientApi, UpstreamApi
-from hermesllm.error_bodies import render_error, translate_error
+__all__ = [
+    "MAX_MESSAGE_LENGTH",
+    "BadGateway",
+    "BadRequest",
+    "GatewayError",
+    "GatewayTimeout",
+    "InternalError",
+    "ModelNotFound",
+    "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
+    "ServiceUnavailable",
+    "Unauthorized",
+    "retry_after_value",
+]
+
+MAX_MESSAGE_LENGTH = 2048
+"""Longest error message a client gets (longer ones, e.g. echoing client input, are clipped)."""
 
 
 class GatewayError(Exception):
@@ -33,7 +51,9 @@ class GatewayError(Exception):
         code: str | None = None,
         param: str | None = None,
     ) -> None:
-        self.message = message if message is not None else self.default_message
+        self.message = (
+            clip(message, MAX_MESSAGE_LENGTH) if message is not None else self.default_message
+        )
         if status is not None:
             self.status = status
         self.error_type = error_type
@@ -152,25 +172,3 @@ class GatewayTimeout(GatewayError):  # noqa: N818 (named after the HTTP status)
 
     status = 504
     default_message = "upstream request timed out"
-
-
-class UpstreamError(GatewayError):
-    """An upstream's error answer: its status and body, translated into the client's dialect.
-
-    Every provider's error shape is recognised by content; ``upstream`` only names the source.
-    """
-
-    def __init__(self, status: int, body: bytes, upstream: UpstreamApi = UpstreamApi.CHAT) -> None:
-        self.body = body
-        self.upstream = upstream
-        super().__init__(upstream_error_message(body, status, upstream), status=status)
-
-    def render(self, client: ClientApi) -> bytes:
-        return translate_error(self.body, self.status, self.upstream, client)
-
-
-def upstream_error_message(body: bytes, status: int, upstream: UpstreamApi) -> str:
-    """The human message inside an upstream error body (any provider's JSON, or its text)."""
-    rendered = msgspec.json.decode(translate_error(body, status, upstream, ClientApi.CHAT))
-    message = rendered["error"]["message"]
-    return message if isinstance(message, str) else str(message)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+__all__ = ["header_value"]
+
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:
     """The value of header ``name`` (given in lower case), or None when it is absent.

@@ -6,6 +6,10 @@ access log) cannot leak credentials either. Masked: Authorization values (``Bear
 ``x-api-key``, ``api-key``, ``x-goog-api-key``, AWS access key ids, secret keys, session tokens
 and signatures, provider key shapes (``sk-…``, ``AIza…``) and keys in URL query strings, in the
 message, its arguments, extra fields and exception text.
+
+Masking is linear in the length of the text and each string is clipped to
+``MAX_MASKED_CHARS`` first, so hostile text (a megabyte model name) costs milliseconds, not a
+stalled event loop.
 """
 
 from __future__ import annotations
@@ -20,7 +24,25 @@ from typing import Any
 
 import msgspec
 
+from plano_common.clip import clip
+
+__all__ = [
+    "MASK",
+    "MAX_MASKED_CHARS",
+    "JsonFormatter",
+    "SecretMaskingFilter",
+    "configure_logging",
+    "extra_fields",
+    "mask_header_value",
+    "mask_record",
+    "mask_text",
+    "mask_value",
+]
+
 MASK = "***"
+MAX_MASKED_CHARS = 32 * 1024
+"""Longer text is clipped before masking: a log field never needs more, and the masking time
+of hostile text stays bounded."""
 
 _SENSITIVE_NAMES = (
     "x-api-key",
@@ -63,26 +85,48 @@ _NAMED_VALUE = re.compile(
     + _SEPARATOR
     + r"""(?P<quote>["'])?)(?(quote)[^"'\r\n]+|[^"'\s,;&}\]\)]+)"""
 )
+# Literals one of which occurs in any text _NAMED_VALUE matches (lower case).
+_NAMED_TRIGGERS = ("key", "token", "signature", "credential", "secret", "password", "authorization")
 # Query-string credentials: ?key=..., &api_key=..., X-Amz-Signature=..., sig=...
 _QUERY_KEY = re.compile(
     r"""(?i)([?&](?:key|api_key|apikey|api-key|access_token|token|auth|sig|signature|"""
     r"""x-amz-signature|x-amz-security-token|x-amz-credential)=)([^&\s"'#]+)"""
 )
-# The password of `scheme://user:password@host` (database, Redis and proxy URLs).
-_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?!\*\*\*@)([^@/\s]+)(@)")
+# The password of `scheme://user:password@host` (database, Redis and proxy URLs). The scheme
+# starts only where a run of scheme characters starts (not at every `\b` inside `a-a-a-…`),
+# and user and password are bounded, so the scan stays linear on hostile text.
+_URL_PASSWORD = re.compile(
+    r"(?i)((?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,63}://[^:/@\s]{0,256}:)"
+    r"(?!\*\*\*@)([^@/\s]{1,1024})(@)"
+)
+_AWS_KEY_PREFIXES = ("AKIA", "ASIA", "AROA", "AIDA")
 _AWS_ACCESS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{4})[A-Z0-9]{12}\b")
 _PROVIDER_KEY = re.compile(r"\b(sk-(?:ant-|proj-)?|AIza)[A-Za-z0-9_\-]{16,}")
 
 
 def mask_text(text: str) -> str:
-    """Replace every credential found in ``text`` with ``***``."""
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
-    text = _NAMED_VALUE.sub(lambda m: m.group(1) + MASK, text)
-    text = _QUERY_KEY.sub(lambda m: m.group(1) + MASK, text)
-    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-    text = _AWS_ACCESS_KEY_ID.sub(lambda m: m.group(1) + MASK, text)
-    return _PROVIDER_KEY.sub(lambda m: m.group(1) + MASK, text)
+    """Replace every credential found in ``text`` with ``***``.
+
+    Text longer than ``MAX_MASKED_CHARS`` is clipped first (see ``plano_common.clip``); every
+    pattern runs in linear time and only when a literal it needs occurs in the text.
+    """
+    text = clip(text, MAX_MASKED_CHARS)
+    lowered = text.lower()
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    if "authorization" in lowered:
+        text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
+    if any(name in lowered for name in _NAMED_TRIGGERS):
+        text = _NAMED_VALUE.sub(lambda m: m.group(1) + MASK, text)
+    if "=" in text:
+        text = _QUERY_KEY.sub(lambda m: m.group(1) + MASK, text)
+    if "://" in text and "@" in text:
+        text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    if any(prefix in text for prefix in _AWS_KEY_PREFIXES):
+        text = _AWS_ACCESS_KEY_ID.sub(lambda m: m.group(1) + MASK, text)
+    if "sk-" in text or "AIza" in text:
+        text = _PROVIDER_KEY.sub(lambda m: m.group(1) + MASK, text)
+    return text
 
 
 def mask_header_value(name: str, value: str) -> str:

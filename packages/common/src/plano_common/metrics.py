@@ -15,33 +15,35 @@ from prometheus_client import (
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPENMETRICS_TYPE
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
+__all__ = [
+    "LATENCY_SECONDS_BUCKETS",
+    "TIME_PER_OUTPUT_TOKEN_SECONDS_BUCKETS",
+    "TOKENS_PER_SECOND_BUCKETS",
+    "TTFT_SECONDS_BUCKETS",
+    "new_registry",
+    "render_metrics",
+    "status_class",
+]
+
 # Request and upstream latency.
 LATENCY_SECONDS_BUCKETS: tuple[float, ...] = (
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
 )  # fmt: skip
-LATENCY_MS_BUCKETS: tuple[float, ...] = tuple(b * 1000 for b in LATENCY_SECONDS_BUCKETS)
 
 # Time to the first streamed token.
 TTFT_SECONDS_BUCKETS: tuple[float, ...] = (
     0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0,
 )  # fmt: skip
-TTFT_MS_BUCKETS: tuple[float, ...] = tuple(b * 1000 for b in TTFT_SECONDS_BUCKETS)
 
 # Time per output token after the first one.
 TIME_PER_OUTPUT_TOKEN_SECONDS_BUCKETS: tuple[float, ...] = (
     0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0,
 )  # fmt: skip
-TIME_PER_OUTPUT_TOKEN_MS_BUCKETS: tuple[float, ...] = tuple(
-    round(b * 1000, 6) for b in TIME_PER_OUTPUT_TOKEN_SECONDS_BUCKETS
-)
 
 # Output tokens per second.
 TOKENS_PER_SECOND_BUCKETS: tuple[float, ...] = (
     1, 5, 10, 20, 40, 60, 80, 100, 150, 200, 300, 500, 1000,
 )  # fmt: skip
-
-# Token counts (input / output sequence lengths).
-TOKEN_COUNT_BUCKETS: tuple[float, ...] = tuple(float(2**n) for n in range(21))
 
 
 def new_registry(service: str, *, process_metrics: bool = True) -> CollectorRegistry:

@@ -17,6 +17,15 @@ from urllib.parse import quote
 
 import msgspec
 
+__all__ = [
+    "PathParamError",
+    "build_path",
+    "encode_component",
+    "fill_path",
+    "format_value",
+    "remaining_params",
+]
+
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 

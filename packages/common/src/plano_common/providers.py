@@ -6,6 +6,10 @@ returns the wildcard provider with `model` set to `m`. Wildcards of known provid
 model catalog also answer their catalog's models by full and bare id (a custom prefix with a
 `provider_interface` is not expanded: its server's models are unknown). Specific entries always win
 over wildcard ones.
+
+`/v1/models` lists every non-internal model in OpenAI's shape, then every alias, marked with
+an `alias_of` field naming the model it resolves to; `model_entry` answers
+`/v1/models/{id}` for a listed id, an alias, or any other name the lookup resolves.
 """
 
 from __future__ import annotations
@@ -18,15 +22,20 @@ import msgspec
 from hermesllm.catalog import models_for
 from hermesllm.provider_ids import parse_provider_id
 from plano_common.config.types import PlanoConfig, Provider
+from plano_common.model_ids import DEFAULT_MAX_MODEL_ID_LENGTH
 
 ResolvedProvider = Provider
-"""What a lookup returns: a normalised provider whose `model` is the id to send upstream."""
+"""What a lookup returns: a normalized provider whose `model` is the id to send upstream."""
+
+__all__ = ["ProviderTable", "ResolvedProvider"]
 
 _WILDCARD_CACHE_LIMIT = 4096
 
+ModelEntry = dict[str, Any]
+
 
 class ProviderTable:
-    """Dictionary-backed lookups over the providers of a normalised config."""
+    """Dictionary-backed lookups over the providers of a normalized config."""
 
     def __init__(self, config: PlanoConfig) -> None:
         self._by_name: dict[str, Provider] = {}
@@ -36,6 +45,7 @@ class ProviderTable:
         self._wildcard_hits: dict[str, Provider] = {}
         self._aliases = dict(config.model_aliases)
         self._listing: list[Provider] = []
+        self._entries_by_id: dict[str, ModelEntry] | None = None
         self.default: ResolvedProvider | None = None
         self._index(config.model_providers)
 
@@ -117,19 +127,49 @@ class ProviderTable:
         return tuple(self._by_name.values())
 
     def models_listing(self) -> dict[str, Any]:
-        """The `/v1/models` body: non-internal models, wildcards expanded over the catalog."""
-        return {
-            "object": "list",
-            "data": [
-                {
-                    "id": provider.name,
-                    "object": "model",
-                    "created": 0,
-                    "owned_by": provider.provider_id.value,
-                }
-                for provider in self._listing
-            ],
-        }
+        """The `/v1/models` body: non-internal models, wildcards expanded over the catalog,
+        then the aliases (each with `alias_of`, the canonical name of its target)."""
+        return {"object": "list", "data": list(self._entries().values())}
+
+    def model_entry(
+        self, model_id: str, max_length: int = DEFAULT_MAX_MODEL_ID_LENGTH
+    ) -> ModelEntry | None:
+        """The `/v1/models/{id}` body for `model_id`, or None when no model answers to it
+        (an id longer than `max_length` never does).
+
+        A listed model or alias gives its listing entry; any other name the lookup resolves
+        (a bare id, a wildcard model) gives an entry with the name as asked.
+        """
+        if not model_id or len(model_id) > max_length:
+            return None
+        entry = self._entries().get(model_id)
+        if entry is not None:
+            return entry
+        provider = self.resolve(model_id)
+        if provider is None or provider.internal:
+            return None
+        return _entry(model_id, provider)
+
+    def _entries(self) -> dict[str, ModelEntry]:
+        """Listing entries by id, built on first use (a catalog expansion is large)."""
+        if self._entries_by_id is None:
+            entries = {provider.name: _entry(provider.name, provider) for provider in self._listing}
+            for alias, target in self._aliases.items():
+                provider = self.resolve(target)
+                if provider is not None and not provider.internal:
+                    entries[alias] = {**_entry(alias, provider), "alias_of": provider.name}
+            self._entries_by_id = entries
+        return self._entries_by_id
+
+
+def _entry(model_id: str, provider: Provider) -> ModelEntry:
+    """One model object in OpenAI's shape."""
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": 0,
+        "owned_by": provider.provider_id.value,
+    }
 
 
 def _same_provider(provider: Provider, prefix: str) -> bool:

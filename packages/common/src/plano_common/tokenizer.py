@@ -18,6 +18,21 @@ from importlib import resources
 
 import tiktoken
 
+__all__ = [
+    "CL100K_BASE",
+    "O200K_BASE",
+    "EncodingUnavailableError",
+    "count_tokens",
+    "encoding_name_for_model",
+    "estimate_tokens",
+    "get_encoding",
+    "load_encoding",
+    "parse_ranks",
+    "preload",
+    "read_rank_file",
+    "reset_cache",
+]
+
 logger = logging.getLogger(__name__)
 
 CL100K_BASE = "cl100k_base"

@@ -25,6 +25,29 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from plano_common.headers import header_value
 
+__all__ = [
+    "AGENT",
+    "FILTER",
+    "INBOUND",
+    "LLM",
+    "ORCHESTRATOR",
+    "PLANO",
+    "ROUTING",
+    "TRACEPARENT_HEADER",
+    "TRACESTATE_HEADER",
+    "SpanAttributeSettings",
+    "Tracing",
+    "TracingSettings",
+    "current_traceparent",
+    "custom_span_attributes",
+    "extract_context",
+    "inject_headers",
+    "otlp_processor",
+    "sampler_for",
+    "setup_tracing",
+    "trace_id_hex",
+]
+
 logger = logging.getLogger(__name__)
 
 TRACEPARENT_HEADER = "traceparent"
@@ -50,7 +73,7 @@ class SpanAttributeSettings(Protocol):
 
 
 class TracingSettings(Protocol):
-    """The ``tracing`` section of the config (normalised)."""
+    """The ``tracing`` section of the config (normalized)."""
 
     @property
     def random_sampling(self) -> int: ...

@@ -1,4 +1,4 @@
-"""Plano configuration: types, loading, validation, normalisation and JSON Schema.
+"""Plano configuration: types, loading, validation, normalization and JSON Schema.
 
 `load_config(path)` returns a PlanoConfig or raises ConfigError (one line naming the location
 and the fix). See docs/config.md for every key and the differences from the original.

@@ -1,7 +1,7 @@
-"""`plano-config`: validate a config file, print its normalised form, or print the JSON Schema.
+"""`plano-config`: validate a config file, print its normalized form, or print the JSON Schema.
 
 plano-config validate FILE     exit 0 when valid (warnings on stderr), 2 with one line if not
-plano-config show FILE         the normalised config as JSON (secrets masked)
+plano-config show FILE         the normalized config as JSON (secrets masked)
 plano-config schema            the JSON Schema of the config file
 """
 
@@ -21,6 +21,8 @@ from plano_common.config.loader import load_config
 from plano_common.config.types import PlanoConfig
 from plano_common.logs import MASK, mask_value
 
+__all__ = ["EXIT_INVALID", "main", "masked"]
+
 EXIT_INVALID = 2
 _SECRET_KEYS = frozenset(
     {"access_key", "api_key", "secret_access_key", "session_token", "connection_string"}
@@ -33,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a config file")
     validate.add_argument("file")
-    show = commands.add_parser("show", help="print the normalised config as JSON")
+    show = commands.add_parser("show", help="print the normalized config as JSON")
     show.add_argument("file")
     commands.add_parser("schema", help="print the JSON Schema of the config file")
     args = parser.parse_args(argv)

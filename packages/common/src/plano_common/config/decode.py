@@ -12,6 +12,8 @@ import msgspec.inspect as mi
 from plano_common.config.document import ConfigDocument, EndpointEntry, ModelAliasEntry
 from plano_common.config.errors import ConfigError, ConfigPath, PathPart, quote
 
+__all__ = ["decode_document"]
+
 _MESSAGE = re.compile(r"^(?P<message>.*?)(?: - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`)?$", re.S)
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _EXPECTED = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`$")

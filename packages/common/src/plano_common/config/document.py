@@ -3,7 +3,7 @@
 Every key of the original's schema is here, plus a few documented extensions (`filter_chain`
 as an alias of `input_filters`, optional rate-limit selector values, an `aws` block for
 Bedrock providers, any known provider id as `provider_interface`). Values are checked for
-shape here; cross-field rules live in the normalisers.
+shape here; cross-field rules live in the normalizers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,49 @@ from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
+
+__all__ = [
+    "AgentEntry",
+    "AwsEntry",
+    "ConfigDocument",
+    "ConfigVersion",
+    "CostMetricsEntry",
+    "Document",
+    "Duration",
+    "EndpointEntry",
+    "FilterEntry",
+    "InlineRoutingPreference",
+    "InputGuardsEntry",
+    "JailbreakGuardEntry",
+    "LatencyMetricsEntry",
+    "LegacyListeners",
+    "LegacyTrafficEntry",
+    "ListenerAgentEntry",
+    "ListenerEntry",
+    "ModelAliasEntry",
+    "ModelProviderEntry",
+    "OnExceptionEntry",
+    "OverridesEntry",
+    "ParameterEntry",
+    "Port",
+    "PosthogExporterEntry",
+    "PromptCachingEntry",
+    "PromptGuardsEntry",
+    "PromptTargetEndpointEntry",
+    "PromptTargetEntry",
+    "RateLimitAmountEntry",
+    "RateLimitEntry",
+    "RateLimitSelectorEntry",
+    "RoutingBudgetEntry",
+    "RoutingEntry",
+    "RoutingPreferenceEntry",
+    "ScalarValue",
+    "SelectionPolicyEntry",
+    "SessionCacheEntry",
+    "SpanAttributesEntry",
+    "StateStorageEntry",
+    "TracingEntry",
+]
 
 Port = Annotated[int, Meta(ge=1, le=65535, description="TCP port")]
 Duration = Annotated[
@@ -44,6 +87,7 @@ class AgentEntry(Document):
 
     id: str
     url: str
+    timeout: Duration | None = None
 
 
 class FilterEntry(Document):
@@ -54,6 +98,7 @@ class FilterEntry(Document):
     type: Literal["mcp", "http"] | None = None
     transport: Literal["streamable-http"] | None = None
     tool: str | None = None
+    timeout: Duration | None = None
 
 
 class ListenerAgentEntry(Document):
@@ -148,7 +193,7 @@ class ModelAliasEntry(Document):
 
 
 class OverridesEntry(Document):
-    """Global behaviour overrides."""
+    """Global behavior overrides."""
 
     prompt_target_intent_matching_threshold: Annotated[float, Meta(ge=0, le=1)] | None = None
     optimize_context_window: bool | None = None
@@ -206,10 +251,17 @@ class PromptTargetEntry(Document):
 
 
 class RateLimitSelectorEntry(Document):
-    """Which requests a rate limit applies to: a header name and optionally one value."""
+    """Which requests a rate limit applies to: a header name and optionally one value.
+
+    By default the limit applies only when the client names `key` in the
+    `x-arch-ratelimit-selector` header. With `enforce: true` the header `key` is read on every
+    request for the model, whatever the client names; `default` is then the bucket of requests
+    that lack the header (without it they are not limited)."""
 
     key: str
     value: str | None = None
+    enforce: bool = False
+    default: str | None = None
 
 
 class RateLimitAmountEntry(Document):
@@ -280,6 +332,7 @@ class RoutingEntry(Document):
     session_cache: SessionCacheEntry | None = None
     routing_budget: RoutingBudgetEntry | None = None
     route_on_user_only: bool | None = None
+    orchestrator_timeout: Duration | None = None
 
 
 class SelectionPolicyEntry(Document):
@@ -320,6 +373,11 @@ class StateStorageEntry(Document):
 
     type: Literal["memory", "postgres"]
     connection_string: str | None = None
+    max_entries: Annotated[int, Meta(ge=1)] | None = None
+    ttl_seconds: Annotated[int, Meta(ge=1)] | None = None
+    retention_days: Annotated[int, Meta(ge=1)] | None = None
+    timeout: Duration | None = None
+    synchronous_commit: bool | None = None
 
 
 class OnExceptionEntry(Document):

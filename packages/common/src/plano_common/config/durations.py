@@ -6,6 +6,8 @@ import re
 
 from plano_common.config.errors import ConfigError, ConfigPath, quote
 
+__all__ = ["parse_duration"]
+
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _DURATION = re.compile(rf"^(?:{_NUMBER}(?:ms|s|m|h))+$|^{_NUMBER}$")
 _PART = re.compile(rf"({_NUMBER})(ms|s|m|h)?")

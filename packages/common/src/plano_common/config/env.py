@@ -16,6 +16,8 @@ import msgspec
 
 from plano_common.config.errors import ConfigPath
 
+__all__ = ["UnsetVariable", "read_dotenv", "substitute"]
+
 _REFERENCE = re.compile(
     r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}$]*))?\}"
     r"|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+__all__ = ["ConfigError", "ConfigPath", "PathPart", "format_path", "quote"]
+
 PathPart = str | int
 ConfigPath = tuple[PathPart, ...]
 

@@ -8,6 +8,8 @@ import msgspec
 
 from plano_common.config.document import ConfigDocument
 
+__all__ = ["SCHEMA_ID", "config_json_schema"]
+
 SCHEMA_ID = "https://plano.dev/schemas/plano-config.json"
 
 

@@ -1,4 +1,4 @@
-"""load_config: YAML → variable substitution → shape check → normalisation.
+"""load_config: YAML → variable substitution → shape check → normalization.
 
 Unset variables: a `$VAR` whose value is used must be set; a start-up error names the
 variable and the place. Where the value is not used it may stay unset: `access_key` of a
@@ -18,9 +18,11 @@ from plano_common.config.decode import decode_document
 from plano_common.config.document import ConfigDocument
 from plano_common.config.env import UnsetVariable, read_dotenv, substitute
 from plano_common.config.errors import ConfigError, ConfigPath
-from plano_common.config.normalize import normalise
+from plano_common.config.normalize import normalize
 from plano_common.config.types import PlanoConfig
 from plano_common.config.yaml_source import LineMap, line_of, parse_yaml
+
+__all__ = ["load_config", "load_config_text"]
 
 logger = logging.getLogger("plano.config")
 
@@ -29,7 +31,7 @@ _PROVIDER_SECTIONS = frozenset({"model_providers", "llm_providers"})
 
 
 def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> PlanoConfig:
-    """Load, validate and normalise a Plano config file.
+    """Load, validate and normalize a Plano config file.
 
     Variables come from `environ` (default: the process environment) and a `.env` file beside
     the config; `environ` wins. Raises ConfigError with a one-line message.
@@ -75,7 +77,7 @@ def load_config_text(
         data, unset = substitute(data, environ)
         document = decode_document(data)
         _check_unset(unset, document, dotenv)
-        return normalise(document, environ, source)
+        return normalize(document, environ, source)
     except ConfigError as exc:
         raise exc.located(source, exc.line or line_of(lines, exc.path)) from None
 

@@ -1,4 +1,4 @@
-"""From a decoded ConfigDocument to the normalised PlanoConfig: defaults and cross-references."""
+"""From a decoded ConfigDocument to the normalized PlanoConfig: defaults and cross-references."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from plano_common.config.document import (
     OverridesEntry,
     PromptCachingEntry,
     PromptTargetEntry,
-    RateLimitEntry,
     RoutingEntry,
     RoutingPreferenceEntry,
     StateStorageEntry,
@@ -24,22 +23,22 @@ from plano_common.config.document import (
 from plano_common.config.durations import parse_duration
 from plano_common.config.errors import ConfigError, ConfigPath, format_path, quote
 from plano_common.config.normalize_endpoints import (
-    normalise_agents_and_filters,
-    normalise_endpoints,
+    normalize_agents_and_filters,
+    normalize_endpoints,
 )
-from plano_common.config.normalize_listeners import normalise_listeners
+from plano_common.config.normalize_listeners import normalize_listeners
 from plano_common.config.normalize_providers import (
     ProviderSet,
     internal_providers,
     migrate_inline_preferences,
 )
+from plano_common.config.normalize_ratelimits import normalize_ratelimits
 from plano_common.config.types import (
     Overrides,
     PlanoConfig,
     PromptCaching,
     PromptTarget,
     PromptTargetEndpoint,
-    RateLimit,
     Routing,
     RoutingBudget,
     RoutingPreference,
@@ -48,6 +47,8 @@ from plano_common.config.types import (
     StateStorage,
     Tracing,
 )
+
+__all__ = ["DEFAULT_OTLP_ENDPOINT", "ModelNames", "normalize"]
 
 DEFAULT_OTLP_ENDPOINT = "http://localhost:4317"
 
@@ -88,10 +89,10 @@ class ModelNames:
         return shown + (", ..." if len(names) > 12 else "")
 
 
-def normalise(
+def normalize(
     document: ConfigDocument, environ: Mapping[str, str], source_path: str | None
 ) -> PlanoConfig:
-    """Validate cross-references, apply defaults and build the normalised config."""
+    """Validate cross-references, apply defaults and build the normalized config."""
     warnings: list[str] = []
     entries, section = _provider_entries(document, warnings)
     providers = ProviderSet()
@@ -107,11 +108,11 @@ def normalise(
         *providers.providers,
         *internal_providers(providers.providers, document.overrides, bool(preferences)),
     ]
-    endpoints = normalise_endpoints(document.endpoints or {})
-    agents, filters = normalise_agents_and_filters(
+    endpoints = normalize_endpoints(document.endpoints or {})
+    agents, filters = normalize_agents_and_filters(
         document.agents or [], document.filters or [], endpoints
     )
-    listeners = normalise_listeners(
+    listeners = normalize_listeners(
         document.listeners,
         {item.id for item in agents} | {item.id for item in filters},
         {item.id for item in agents},
@@ -133,7 +134,7 @@ def normalise(
         system_prompt=document.system_prompt,
         prompt_targets=_prompt_targets(document.prompt_targets or [], endpoints.keys()),
         prompt_guards=document.prompt_guards,
-        ratelimits=_ratelimits(document.ratelimits or [], names, warnings),
+        ratelimits=normalize_ratelimits(document.ratelimits or [], names.model_id, warnings),
         tracing=_tracing(document.tracing, environ),
         routing=routing,
         routing_preferences=tuple(preferences),
@@ -274,6 +275,11 @@ def _routing(entry: RoutingEntry | None) -> Routing:
             )
         ),
         route_on_user_only=bool(given.route_on_user_only),
+        orchestrator_timeout_seconds=(
+            defaults.orchestrator_timeout_seconds
+            if given.orchestrator_timeout is None
+            else parse_duration(given.orchestrator_timeout, ("routing", "orchestrator_timeout"))
+        ),
     )
 
 
@@ -361,39 +367,6 @@ def _prompt_targets(
     return tuple(result)
 
 
-def _ratelimits(
-    entries: Sequence[RateLimitEntry], names: ModelNames, warnings: list[str]
-) -> tuple[RateLimit, ...]:
-    """Rate limits keyed by the model id sent upstream (what the gateway matches on).
-
-    `openai/gpt-4o` or a provider name becomes `gpt-4o`, and a selector value `"*"` (which the
-    reference config documents as "any value") means a bucket per header value.
-    """
-    result: list[RateLimit] = []
-    for index, entry in enumerate(entries):
-        model = names.model_id(entry.model)
-        if model is None:
-            problem = (
-                "is a wildcard, so this limit never applies; give one limit per model"
-                if entry.model.endswith("*")
-                else "is not a configured model, so this limit never applies"
-            )
-            warnings.append(
-                f"{format_path(('ratelimits', index, 'model'))}: {quote(entry.model)} {problem}"
-            )
-        value = entry.selector.value
-        result.append(
-            RateLimit(
-                model=entry.model if model is None else model,
-                selector_key=entry.selector.key,
-                selector_value=None if value == "*" else value,
-                tokens=entry.limit.tokens,
-                unit=entry.limit.unit,
-            )
-        )
-    return tuple(result)
-
-
 def _tracing(entry: TracingEntry | None, environ: Mapping[str, str]) -> Tracing | None:
     if entry is None:
         return None
@@ -437,8 +410,15 @@ def _tracing(entry: TracingEntry | None, environ: Mapping[str, str]) -> Tracing 
 def _state_storage(entry: StateStorageEntry | None) -> StateStorage | None:
     if entry is None:
         return None
+    _only_for(entry, "memory", ("max_entries", "ttl_seconds"))
+    _only_for(entry, "postgres", ("retention_days", "timeout", "synchronous_commit"))
     if entry.type == "memory":
-        return StateStorage(type="memory")
+        defaults = StateStorage(type="memory")
+        return StateStorage(
+            type="memory",
+            max_entries=entry.max_entries or defaults.max_entries,
+            ttl_seconds=entry.ttl_seconds or defaults.ttl_seconds,
+        )
     url = entry.connection_string
     path: ConfigPath = ("state_storage", "connection_string")
     if not url:
@@ -448,7 +428,26 @@ def _state_storage(entry: StateStorageEntry | None) -> StateStorage | None:
         )
     if url.partition("://")[0] not in {"postgres", "postgresql"} and "=" not in url:
         raise ConfigError("must be a postgresql:// URL or a key=value connection string", path=path)
-    return StateStorage(type="postgres", connection_string=url)
+    timeout = entry.timeout
+    return StateStorage(
+        type="postgres",
+        connection_string=url,
+        retention_days=entry.retention_days,
+        synchronous_commit=bool(entry.synchronous_commit),
+        timeout_seconds=(
+            StateStorage(type="postgres").timeout_seconds
+            if timeout is None
+            else parse_duration(timeout, ("state_storage", "timeout"))
+        ),
+    )
+
+
+def _only_for(entry: StateStorageEntry, kind: str, keys: Sequence[str]) -> None:
+    if entry.type == kind:
+        return
+    for key in keys:
+        if getattr(entry, key) is not None:
+            raise ConfigError(f"applies to type {kind} only", path=("state_storage", key))
 
 
 def _check_metric_sources(
@@ -458,18 +457,12 @@ def _check_metric_sources(
     warnings: list[str],
 ) -> None:
     has_cost = any(isinstance(s, CostMetricsEntry) for s in sources)
-    has_latency = any(isinstance(s, LatencyMetricsEntry) for s in sources)
-    for preference in preferences:
-        if preference.prefer == "cheapest" and not has_cost:
-            warnings.append(
-                f"routing preference {quote(preference.name)} prefers cheapest but no cost "
-                "source is configured in model_metrics_sources; config order is used"
-            )
-        if preference.prefer == "fastest" and not has_latency:
-            warnings.append(
-                f"routing preference {quote(preference.name)} prefers fastest but no latency "
-                "source is configured in model_metrics_sources; config order is used"
-            )
+    warnings.extend(
+        f"routing preference {quote(preference.name)} prefers cheapest but no cost "
+        "source is configured in model_metrics_sources; config order is used"
+        for preference in preferences
+        if preference.prefer == "cheapest" and not has_cost
+    )
     if routing.routing_budget is not None and not has_cost:
         warnings.append(
             "routing.routing_budget needs a cost source in model_metrics_sources to price switches"

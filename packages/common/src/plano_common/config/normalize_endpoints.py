@@ -11,10 +11,12 @@ from plano_common.config.errors import ConfigError, ConfigPath, format_path, quo
 from plano_common.config.types import Agent, Endpoint, Filter
 from plano_common.config.urls import DEFAULT_PORTS, split_host_port, split_url
 
+__all__ = ["normalize_agents_and_filters", "normalize_endpoints"]
+
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def normalise_endpoints(entries: dict[str, EndpointEntry]) -> dict[str, Endpoint]:
+def normalize_endpoints(entries: dict[str, EndpointEntry]) -> dict[str, Endpoint]:
     """Endpoints of the `endpoints` section with host, port and protocol split out."""
     return {name: _endpoint(name, entry, ("endpoints", name)) for name, entry in entries.items()}
 
@@ -53,7 +55,7 @@ def _endpoint(name: str, entry: EndpointEntry, path: ConfigPath) -> Endpoint:
     )
 
 
-def normalise_agents_and_filters(
+def normalize_agents_and_filters(
     agents: Sequence[AgentEntry],
     filters: Sequence[FilterEntry],
     endpoints: dict[str, Endpoint],
@@ -88,7 +90,10 @@ def normalise_agents_and_filters(
                 path_prefix=parts.path_prefix,
             )
     return (
-        tuple(Agent(id=a.id, url=a.url) for a in agents),
+        tuple(
+            Agent(id=a.id, url=a.url, timeout_seconds=_timeout(a, ("agents", i)))
+            for i, a in enumerate(agents)
+        ),
         tuple(
             Filter(
                 id=f.id,
@@ -96,7 +101,14 @@ def normalise_agents_and_filters(
                 type=f.type or "mcp",
                 transport=f.transport or "streamable-http",
                 tool=f.tool or f.id,
+                timeout_seconds=_timeout(f, ("filters", i)),
             )
-            for f in filters
+            for i, f in enumerate(filters)
         ),
     )
+
+
+def _timeout(entry: AgentEntry | FilterEntry, path: ConfigPath) -> float | None:
+    if entry.timeout is None:
+        return None
+    return parse_duration(entry.timeout, (*path, "timeout"))

@@ -14,6 +14,14 @@ from plano_common.config.durations import parse_duration
 from plano_common.config.errors import ConfigError, ConfigPath, format_path, quote
 from plano_common.config.types import Listener, ListenerAgent, ListenerType
 
+__all__ = [
+    "DEFAULT_ADDRESS",
+    "DEFAULT_PORTS",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "ORCHESTRATOR_ROUTER",
+    "normalize_listeners",
+]
+
 DEFAULT_ADDRESS = "0.0.0.0"
 DEFAULT_TIMEOUT_SECONDS = 300.0
 DEFAULT_PORTS: dict[ListenerType, int] = {"model": 12000, "prompt": 10000}
@@ -21,7 +29,7 @@ ORCHESTRATOR_ROUTER = "plano_orchestrator_v1"
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}
 
 
-def normalise_listeners(
+def normalize_listeners(
     listeners: list[ListenerEntry] | LegacyListeners,
     filter_ids: Collection[str],
     agent_ids: Collection[str],
@@ -176,7 +184,6 @@ def _check_filter(filter_id: str, path: ConfigPath, filter_ids: Collection[str])
 
 def _check_unique(listeners: list[Listener]) -> None:
     names: dict[str, int] = {}
-    model_at: int | None = None
     for index, listener in enumerate(listeners):
         if listener.name in names:
             raise ConfigError(
@@ -185,14 +192,6 @@ def _check_unique(listeners: list[Listener]) -> None:
                 path=("listeners", index, "name"),
             )
         names[listener.name] = index
-        if listener.type == "model":
-            if model_at is not None:
-                raise ConfigError(
-                    f"only one model listener is supported and listeners[{model_at}] is "
-                    "already one; merge them",
-                    path=("listeners", index, "type"),
-                )
-            model_at = index
 
 
 def _check_ports(listeners: list[Listener], paths: list[ConfigPath]) -> None:

@@ -13,6 +13,16 @@ from plano_common.config.errors import ConfigError, ConfigPath, format_path, quo
 from plano_common.config.types import Provider, RoutingPreference
 from plano_common.config.urls import split_url
 
+__all__ = [
+    "ARCH_FUNCTION_MODEL",
+    "KNOWN_INTERFACES",
+    "ORCHESTRATOR_MODEL",
+    "PLANO_HOSTED_HOST",
+    "ProviderSet",
+    "internal_providers",
+    "migrate_inline_preferences",
+]
+
 PLANO_HOSTED_HOST = "archfc.katanemo.dev"
 ORCHESTRATOR_MODEL = "Plano-Orchestrator"
 ARCH_FUNCTION_MODEL = "Arch-Function"
@@ -20,7 +30,7 @@ KNOWN_INTERFACES = ", ".join(p.value for p in ProviderId)
 
 
 class ProviderSet:
-    """Normalised user providers plus what later steps need: keys and warnings."""
+    """Normalized user providers plus what later steps need: keys and warnings."""
 
     def __init__(self) -> None:
         self.providers: list[Provider] = []
@@ -32,8 +42,8 @@ class ProviderSet:
         self._default: ConfigPath | None = None
 
     def add(self, entry: ModelProviderEntry, path: ConfigPath, environ: Mapping[str, str]) -> None:
-        """Validate and normalise one entry."""
-        provider = _normalise(entry, path, environ, self.warnings)
+        """Validate and normalize one entry."""
+        provider = _normalize(entry, path, environ, self.warnings)
         self._check_unique(provider, entry, path)
         self.providers.append(provider)
 
@@ -77,42 +87,14 @@ class ProviderSet:
         self.model_keys.update((provider.full_model, provider.model))
 
 
-def _normalise(
+def _normalize(
     entry: ModelProviderEntry, path: ConfigPath, environ: Mapping[str, str], warnings: list[str]
 ) -> Provider:
     model_string = entry.model.strip()
-    prefix, _, model = model_string.partition("/")
-    prefix, model = prefix.strip(), model.strip()
-    if not prefix or not model:
-        raise ConfigError(
-            f'{quote(entry.model)} must be "<provider>/<model>" (e.g. "openai/gpt-4o"), '
-            'or "<provider>/*" for every model of a provider',
-            path=(*path, "model"),
-        )
+    prefix, model = _split_model(entry, path)
     wildcard = model == "*"
-    if not wildcard and (model.endswith("/*") or "*" in model.split("/")):
-        raise ConfigError(
-            f'{quote(entry.model)}: a wildcard must be the whole model part, e.g. "openai/*"',
-            path=(*path, "model"),
-        )
     provider_id = _provider_id(entry, prefix, path)
-    if wildcard and entry.default:
-        raise ConfigError(
-            f"{quote(entry.model)} is a wildcard and cannot be the default; set default: true "
-            "on a specific model instead",
-            path=(*path, "default"),
-        )
-    if wildcard and entry.routing_preferences:
-        raise ConfigError(
-            f"{quote(entry.model)} is a wildcard and cannot have routing_preferences; "
-            "list specific models in the top-level routing_preferences",
-            path=(*path, "routing_preferences"),
-        )
-    if entry.aws is not None and provider_id is not ProviderId.AMAZON_BEDROCK:
-        raise ConfigError(
-            "aws settings are only for amazon_bedrock providers; remove them",
-            path=(*path, "aws"),
-        )
+    _check_placement(entry, provider_id, wildcard, path)
     headers = _headers(entry.headers or {}, (*path, "headers"))
     access_key = (entry.access_key or "").strip() or None
     if access_key is not None and ("\n" in access_key or "\r" in access_key):
@@ -137,11 +119,10 @@ def _normalise(
         aws_settings(entry.aws, host, environ) if provider_id is ProviderId.AMAZON_BEDROCK else None
     )
     signed = aws is not None and aws.access_key_id is not None
-    if not (access_key or passthrough or signed) and provider_id in _KEYED_PROVIDERS:
-        warnings.append(
-            f"{format_path(path)}: {quote(model_string)} has no access_key and passthrough_auth "
-            "is off, so its requests will be rejected; set access_key (e.g. $API_KEY)"
-        )
+    if not (access_key or passthrough or signed):
+        warning = _keyless_warning(provider_id, entry.base_url is not None, host)
+        if warning is not None:
+            warnings.append(f"{format_path(path)}: {quote(model_string)} {warning}")
     return Provider(
         name=entry.name or model_string,
         provider_id=provider_id,
@@ -160,6 +141,88 @@ def _normalise(
         base_url=entry.base_url,
         aws=aws,
     )
+
+
+def _split_model(entry: ModelProviderEntry, path: ConfigPath) -> tuple[str, str]:
+    """The `<provider>` prefix and the model part of the entry's `model`."""
+    prefix, _, model = entry.model.strip().partition("/")
+    prefix, model = prefix.strip(), model.strip()
+    if not prefix or not model:
+        raise ConfigError(
+            f'{quote(entry.model)} must be "<provider>/<model>" (e.g. "openai/gpt-4o"), '
+            'or "<provider>/*" for every model of a provider',
+            path=(*path, "model"),
+        )
+    if model != "*" and (model.endswith("/*") or "*" in model.split("/")):
+        raise ConfigError(
+            f'{quote(entry.model)}: a wildcard must be the whole model part, e.g. "openai/*"',
+            path=(*path, "model"),
+        )
+    return prefix, model
+
+
+def _check_placement(
+    entry: ModelProviderEntry, provider_id: ProviderId, wildcard: bool, path: ConfigPath
+) -> None:
+    """Refuse settings the entry's kind cannot have (a default or preferences on a wildcard,
+    aws settings on a provider other than Bedrock)."""
+    if wildcard and entry.default:
+        raise ConfigError(
+            f"{quote(entry.model)} is a wildcard and cannot be the default; set default: true "
+            "on a specific model instead",
+            path=(*path, "default"),
+        )
+    if wildcard and entry.routing_preferences:
+        raise ConfigError(
+            f"{quote(entry.model)} is a wildcard and cannot have routing_preferences; "
+            "list specific models in the top-level routing_preferences",
+            path=(*path, "routing_preferences"),
+        )
+    if entry.aws is not None and provider_id is not ProviderId.AMAZON_BEDROCK:
+        raise ConfigError(
+            "aws settings are only for amazon_bedrock providers; remove them",
+            path=(*path, "aws"),
+        )
+
+
+def _keyless_warning(provider_id: ProviderId, has_base_url: bool, host: str) -> str | None:
+    """What goes wrong for a provider without credentials, or None when nothing does.
+
+    The gateway refuses a keyless request only for a hosted service reached at its default
+    address. With a `base_url` it forwards the request without credentials, which suits a
+    local or self-hosted server; only a hosted service's own host will refuse it.
+    """
+    fix = "set access_key (e.g. $API_KEY)"
+    if provider_id is ProviderId.AMAZON_BEDROCK:
+        fix = "set access_key or AWS credentials (aws: or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
+    if provider_id in _KEYED_PROVIDERS and not has_base_url:
+        return (
+            "has no access_key and passthrough_auth is off, so the gateway will reject its "
+            f"requests; {fix}"
+        )
+    if _is_hosted_service(provider_id, host):
+        return (
+            f"has no access_key and passthrough_auth is off, so its requests reach {host} "
+            f"without credentials and will be rejected there; {fix}"
+        )
+    return None
+
+
+def _is_hosted_service(provider_id: ProviderId, host: str) -> bool:
+    """True for the provider's own public host and for AWS and Azure cloud hosts."""
+    endpoint = default_endpoint(provider_id)
+    if endpoint is not None and host == endpoint.host:
+        return True
+    return host.endswith(_CLOUD_HOST_SUFFIXES)
+
+
+_CLOUD_HOST_SUFFIXES = (
+    ".amazonaws.com",
+    ".amazonaws.com.cn",
+    ".openai.azure.com",
+    ".cognitiveservices.azure.com",
+    ".services.ai.azure.com",
+)
 
 
 def _headers(given: Mapping[str, str], path: ConfigPath) -> dict[str, str]:

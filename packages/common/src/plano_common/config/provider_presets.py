@@ -11,6 +11,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
+__all__ = [
+    "CHATGPT_ORIGINATOR",
+    "CHATGPT_USER_AGENT",
+    "KIMI_CODE_HOST",
+    "KIMI_CODE_MODEL",
+    "KIMI_CODE_USER_AGENT",
+    "chatgpt_headers",
+    "is_kimi_code",
+    "kimi_code_path_prefix",
+    "set_default_header",
+]
+
 CHATGPT_ORIGINATOR = "codex_cli_rs"
 CHATGPT_USER_AGENT = "codex_cli_rs/0.0.0 (Unknown 0; unknown) unknown"
 KIMI_CODE_HOST = "api.kimi.com"

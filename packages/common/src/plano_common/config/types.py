@@ -1,4 +1,4 @@
-"""The normalised Plano config the services consume: defaults applied, references resolved."""
+"""The normalized Plano config the services consume: defaults applied, references resolved."""
 
 from __future__ import annotations
 
@@ -14,6 +14,32 @@ from plano_common.config.document import (
     PosthogExporterEntry,
     PromptGuardsEntry,
 )
+
+__all__ = [
+    "Agent",
+    "AwsSettings",
+    "Endpoint",
+    "Filter",
+    "Listener",
+    "ListenerAgent",
+    "ListenerType",
+    "MetricsSource",
+    "Overrides",
+    "PlanoConfig",
+    "PromptCaching",
+    "PromptTarget",
+    "PromptTargetEndpoint",
+    "Protocol",
+    "Provider",
+    "RateLimit",
+    "Routing",
+    "RoutingBudget",
+    "RoutingPreference",
+    "SessionCache",
+    "SpanAttributes",
+    "StateStorage",
+    "Tracing",
+]
 
 ListenerType = Literal["model", "prompt", "agent"]
 Protocol = Literal["http", "https"]
@@ -123,6 +149,8 @@ class Agent(msgspec.Struct, frozen=True, kw_only=True):
 
     id: str
     url: str
+    timeout_seconds: float | None = None
+    """Bound of one call to the agent (None: the listener's timeout)."""
 
 
 class Filter(msgspec.Struct, frozen=True, kw_only=True):
@@ -133,10 +161,12 @@ class Filter(msgspec.Struct, frozen=True, kw_only=True):
     type: Literal["mcp", "http"] = "mcp"
     transport: Literal["streamable-http"] = "streamable-http"
     tool: str = ""
+    timeout_seconds: float | None = None
+    """Bound of one call to the filter (None: the default filter timeout)."""
 
 
 class Overrides(msgspec.Struct, frozen=True, kw_only=True):
-    """Global behaviour overrides with their defaults applied."""
+    """Global behavior overrides with their defaults applied."""
 
     prompt_target_intent_matching_threshold: float | None = None
     optimize_context_window: bool = False
@@ -181,13 +211,18 @@ class PromptTarget(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RateLimit(msgspec.Struct, frozen=True, kw_only=True):
-    """A token budget for one model, keyed by a request header (and optionally one value)."""
+    """A token budget for one model, keyed by a request header (and optionally one value).
+
+    `enforce`: the header is read on every request (not only when the client names it in
+    `x-arch-ratelimit-selector`); `default_value`: the bucket of requests without the header."""
 
     model: str
     selector_key: str
     selector_value: str | None
     tokens: int
     unit: Literal["second", "minute", "hour", "day"]
+    enforce: bool = False
+    default_value: str | None = None
 
 
 class SpanAttributes(msgspec.Struct, frozen=True, kw_only=True):
@@ -234,6 +269,8 @@ class Routing(msgspec.Struct, frozen=True, kw_only=True):
     session_cache: SessionCache = msgspec.field(default_factory=SessionCache)
     routing_budget: RoutingBudget | None = None
     route_on_user_only: bool = False
+    orchestrator_timeout_seconds: float = 2.0
+    """The longest a routing call to the orchestrator model may take before falling back."""
 
 
 class RoutingPreference(msgspec.Struct, frozen=True, kw_only=True):
@@ -250,14 +287,30 @@ class StateStorage(msgspec.Struct, frozen=True, kw_only=True):
 
     type: Literal["memory", "postgres"]
     connection_string: str | None = None
+    max_entries: int = 10000
+    """Memory store: conversations kept; the least recently used is dropped beyond it."""
+    ttl_seconds: int = 86400
+    """Memory store: a conversation not used for this long is dropped."""
+    retention_days: int | None = None
+    """PostgreSQL store: rows older than this are deleted in the background; None keeps all."""
+    timeout_seconds: float = 2.0
+    """PostgreSQL store: the longest a load or a store may take before the request gets 503."""
+    synchronous_commit: bool = False
+    """PostgreSQL store: wait for each stored turn to reach the disk (off: a database crash may
+    lose the last fraction of a second of turns, never half of one)."""
 
     def __repr__(self) -> str:
         secret = _masked(self.connection_string)
-        return f"StateStorage(type={self.type!r}, connection_string={secret!r})"
+        return (
+            f"StateStorage(type={self.type!r}, connection_string={secret!r}, "
+            f"max_entries={self.max_entries}, ttl_seconds={self.ttl_seconds}, "
+            f"retention_days={self.retention_days}, timeout_seconds={self.timeout_seconds}, "
+            f"synchronous_commit={self.synchronous_commit})"
+        )
 
 
 class PlanoConfig(msgspec.Struct, frozen=True, kw_only=True):
-    """A loaded, validated and normalised Plano config."""
+    """A loaded, validated and normalized Plano config."""
 
     version: str
     listeners: tuple[Listener, ...]
@@ -287,7 +340,7 @@ class PlanoConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def model_listener(self) -> Listener:
-        """The model listener (synthesised when the config has none)."""
+        """The model listener (synthesized when the config has none)."""
         found = self.listener("model")
-        assert found is not None, "normalisation always adds a model listener"
+        assert found is not None, "normalization always adds a model listener"
         return found

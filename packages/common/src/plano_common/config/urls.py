@@ -9,6 +9,8 @@ import msgspec
 
 from plano_common.config.errors import ConfigError, ConfigPath, quote
 
+__all__ = ["DEFAULT_PORTS", "UrlParts", "split_host_port", "split_url"]
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

@@ -8,6 +8,8 @@ import yaml
 
 from plano_common.config.errors import ConfigError, ConfigPath, quote
 
+__all__ = ["LineMap", "line_of", "parse_yaml"]
+
 try:
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml

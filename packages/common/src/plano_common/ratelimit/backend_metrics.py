@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter
 
+__all__ = ["RateLimitMetrics"]
+
 
 class RateLimitMetrics:
     """Counters a shared-state backend reports; create one per service registry."""

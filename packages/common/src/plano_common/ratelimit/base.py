@@ -7,6 +7,8 @@ from typing import Protocol
 
 from plano_common.ratelimit.decision import Decision
 
+__all__ = ["RateLimiter"]
+
 
 class RateLimiter(Protocol):
     """Checks and consumes a request's input tokens against the configured limits."""

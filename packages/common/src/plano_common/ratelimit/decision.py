@@ -13,6 +13,8 @@ from plano_common.errors import (
 )
 from plano_common.ratelimit.rules import RateLimitRule, Selector
 
+__all__ = ["Decision", "Outcome"]
+
 
 class Outcome(StrEnum):
     """Why a request was admitted or rejected."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["GcraResult", "gcra_take"]
+
 _ROUNDING_TOLERANCE = 1e-9
 
 

@@ -9,6 +9,8 @@ from plano_common.ratelimit.decision import Decision, Outcome
 from plano_common.ratelimit.gcra import gcra_take
 from plano_common.ratelimit.rules import RateLimitRule, RuleSet
 
+__all__ = ["InProcessRateLimiter"]
+
 _SWEEP_MIN_BUCKETS = 1024
 
 

@@ -25,6 +25,8 @@ from plano_common.ratelimit.backend_metrics import RateLimitMetrics
 from plano_common.ratelimit.decision import Decision, Outcome
 from plano_common.ratelimit.rules import Match, RateLimitRule, RuleSet
 
+__all__ = ["DEFAULT_KEY_PREFIX", "GCRA_SCRIPT", "RedisRateLimiter"]
+
 logger = logging.getLogger(__name__)
 
 # KEYS[1]: bucket. ARGV: microseconds per token, burst tokens, tokens requested.

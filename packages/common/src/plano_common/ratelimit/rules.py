@@ -12,6 +12,12 @@ specific rule never reaches the per-value rule, so the two kinds cannot share a 
 
 Requests for a model without rules, without the selector header, or whose selector matches no
 rule are not limited.
+
+A rule with ``enforce`` reads its header on every request for its model instead: the client's
+``x-arch-ratelimit-selector`` is not consulted for that model, so a client cannot pick another
+rule or none. A request without the header is charged to the bucket of the rule's
+``default_value`` (not limited when the rule has none). A model's enforced rules share one
+header (the config loader checks it).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from enum import StrEnum
 import msgspec
 
 from plano_common.headers import header_value
+
+__all__ = ["SELECTOR_HEADER", "Match", "RateLimitRule", "RuleSet", "Selector", "TimeUnit"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +70,8 @@ class RateLimitRule(msgspec.Struct, frozen=True, kw_only=True):
     selector_value: str | None = None
     tokens: int
     unit: TimeUnit
+    enforce: bool = False
+    default_value: str | None = None
 
     def __post_init__(self) -> None:
         if self.tokens <= 0:
@@ -105,8 +115,23 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[RateLimitRule]) -> None:
         self._rules: dict[str, dict[tuple[str, str | None], RateLimitRule]] = {}
+        self._enforced: dict[str, dict[tuple[str, str | None], RateLimitRule]] = {}
+        self._enforced_key: dict[str, str] = {}
         for rule in rules:
-            by_selector = self._rules.setdefault(rule.model, {})
+            if rule.enforce:
+                key = self._enforced_key.setdefault(rule.model, rule.selector_key.lower())
+                if key != rule.selector_key.lower():
+                    logger.error(
+                        "model %r has enforced rate limits on headers %s and %s; keeping %s",
+                        rule.model,
+                        key,
+                        rule.selector_key,
+                        key,
+                    )
+                    continue
+            by_selector = (self._enforced if rule.enforce else self._rules).setdefault(
+                rule.model, {}
+            )
             selector = (rule.selector_key.lower(), rule.selector_value)
             if selector in by_selector:
                 logger.error(
@@ -119,10 +144,13 @@ class RuleSet:
             by_selector[selector] = rule
 
     def __bool__(self) -> bool:
-        return bool(self._rules)
+        return bool(self._rules) or bool(self._enforced)
 
     def match(self, model: str, headers: Mapping[str, str]) -> Match | None:
         """The rule and bucket for this request, or None when it is not limited."""
+        enforced = self._enforced.get(model)
+        if enforced is not None:
+            return self._match_enforced(model, enforced, headers)
         by_selector = self._rules.get(model)
         if not by_selector:
             return None
@@ -133,8 +161,32 @@ class RuleSet:
         value = header_value(headers, selector_key)
         if value is None:
             return None
-        selector = Selector(selector_key, value)
-        rule = by_selector.get((selector_key, value)) or by_selector.get((selector_key, None))
-        if rule is None:
-            return None
-        return Match(rule, selector, (model, selector_key, value))
+        return _select(model, by_selector, selector_key, value)
+
+    def _match_enforced(
+        self,
+        model: str,
+        by_selector: dict[tuple[str, str | None], RateLimitRule],
+        headers: Mapping[str, str],
+    ) -> Match | None:
+        key = self._enforced_key[model]
+        value = header_value(headers, key)
+        if value is None:
+            per_value = by_selector.get((key, None))
+            if per_value is None or per_value.default_value is None:
+                return None
+            value = per_value.default_value
+        return _select(model, by_selector, key, value)
+
+
+def _select(
+    model: str,
+    by_selector: Mapping[tuple[str, str | None], RateLimitRule],
+    key: str,
+    value: str,
+) -> Match | None:
+    """The value's own rule, else the rule with a bucket per value, else None."""
+    rule = by_selector.get((key, value)) or by_selector.get((key, None))
+    if rule is None:
+        return None
+    return Match(rule, Selector(key, value), (model, key, value))
