@@ -4,17 +4,16 @@ against real recorded streams (decoded with the test kit's own frame decoder).""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hermesllm.usage import Usage
 from plano_testkit import FakeUpstream, Reply, ToolCall
+from plano_testkit.bedrock_recordings import RECORDING_NAMES, aws_recording
 from plano_testkit.eventstream import DecodedFrame, FrameError, decode_frames, encode_frame
 from plano_testkit.raw_client import RawResponse, post
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "bedrock"
 MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 BODY = {"messages": [{"role": "user", "content": [{"text": "respond with exactly: From Bedrock"}]}]}
 TOOL = ToolCall(name="run_python_code", arguments={"code": "print(1)"}, id="tooluse_abc")
@@ -169,9 +168,9 @@ def test_stream_frames_and_sequence(fake: FakeUpstream) -> None:
     assert all("p" in json.loads(frame.payload) for frame in frames)
 
 
-@pytest.mark.parametrize("recording", ["converse_stream_text.bin", "converse_stream_tools.bin"])
+@pytest.mark.parametrize("recording", RECORDING_NAMES)
 def test_fake_frames_match_real_recordings(fake: FakeUpstream, recording: str) -> None:
-    real = decode_frames((FIXTURES / recording).read_bytes())
+    real = decode_frames(aws_recording(recording))
     assert all(list(frame.headers) == EVENT_HEADERS for frame in real)
     fake_frames = decode_frames(
         converse(fake, Reply(text="Some text", tool_calls=[TOOL]), stream=True).body

@@ -1,4 +1,4 @@
-"""The fake's HTTP behaviour: recording, scripting order, errors, connection lifecycle, runners."""
+"""The fake's HTTP behavior: recording, scripting order, errors, connection lifecycle, runners."""
 
 from __future__ import annotations
 

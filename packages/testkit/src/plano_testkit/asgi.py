@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from starlette.types import ASGIApp, Message, Scope
+
+__all__ = ["call_asgi"]
 
 
-async def call_asgi(app: Any, method: str, path: str) -> tuple[int, bytes]:
+async def call_asgi(app: ASGIApp, method: str, path: str) -> tuple[int, bytes]:
     """Send one bodiless HTTP/1.1 request to `app` and return (status, body)."""
-    sent: list[dict[str, Any]] = []
-    scope = {
+    sent: list[Message] = []
+    scope: Scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -22,10 +24,10 @@ async def call_asgi(app: Any, method: str, path: str) -> tuple[int, bytes]:
         "server": ("127.0.0.1", 80),
     }
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     await app(scope, receive, send)

@@ -11,6 +11,8 @@ from typing import Any
 
 from plano_testkit.wire.common import WireApi
 
+__all__ = ["DEFAULT_TEXT", "echo_text", "last_user_text"]
+
 DEFAULT_TEXT = "Hello from the fake upstream."
 _INSTRUCTION = re.compile(r"respond with exactly:\s*(.*)", re.IGNORECASE | re.DOTALL)
 

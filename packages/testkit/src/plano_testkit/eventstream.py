@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+__all__ = ["PRELUDE", "DecodedFrame", "FrameError", "HeaderValue", "decode_frames", "encode_frame"]
+
 PRELUDE = struct.Struct(">II")
 HeaderValue = bool | int | bytes | str | uuid.UUID
 

@@ -18,7 +18,6 @@ import base64
 import collections
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -38,6 +37,7 @@ from plano_testkit.http_server import (
 from plano_testkit.recording import Outcome, RecordedRequest
 from plano_testkit.reply import Reply
 from plano_testkit.routing import Route, route
+from plano_testkit.small_server import THREAD_START_TIMEOUT, LoopThread
 from plano_testkit.wire.anthropic import AnthropicWire
 from plano_testkit.wire.base import Headers, WireFormat
 from plano_testkit.wire.bedrock import BedrockWire
@@ -45,6 +45,17 @@ from plano_testkit.wire.common import ResolvedToolCall, Turn, WireApi, resolve_t
 from plano_testkit.wire.gemini import GeminiWire
 from plano_testkit.wire.openai_chat import OpenAIChatWire, openai_error_body
 from plano_testkit.wire.openai_responses import OpenAIResponsesWire
+
+__all__ = [
+    "DEFAULT_ERROR_MESSAGE",
+    "DEFAULT_MODEL",
+    "GEMINI_WIRE",
+    "HEALTH_PATH",
+    "REQUEST_ID_HEADERS",
+    "THREAD_START_TIMEOUT",
+    "WIRES",
+    "FakeUpstream",
+]
 
 GEMINI_WIRE = GeminiWire()
 WIRES: dict[WireApi, WireFormat] = {
@@ -65,7 +76,6 @@ LOGGER = logging.getLogger("plano_testkit.fake_upstream")
 DEFAULT_MODEL = "fake-model"
 DEFAULT_ERROR_MESSAGE = "fake upstream error"
 HEALTH_PATH = "/healthz"
-THREAD_START_TIMEOUT = 10.0
 
 
 class FakeUpstream:
@@ -87,8 +97,7 @@ class FakeUpstream:
         self._queue: collections.deque[Reply] = collections.deque()
         self._server: asyncio.Server | None = None
         self._protocols: set[HttpProtocol] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopThread("fake-upstream")
 
     # scripting and inspection
 
@@ -177,42 +186,12 @@ class FakeUpstream:
 
     def start_in_thread(self) -> FakeUpstream:
         """Run the fake in a daemon thread with its own event loop; returns self."""
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self.start())
-            except BaseException as error:
-                failure.append(error)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(self.stop())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="fake-upstream", daemon=True)
-        self._thread.start()
-        if not ready.wait(THREAD_START_TIMEOUT):
-            raise RuntimeError("FakeUpstream thread did not start")
-        if failure:
-            raise failure[0]
+        self._runner.start(self.start, self.stop)
         return self
 
     def stop_thread(self) -> None:
         """Stop a fake started with `start_in_thread`."""
-        if self._thread is None or self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(THREAD_START_TIMEOUT)
-        self._thread = None
-        self._loop = None
+        self._runner.stop()
 
     def __enter__(self) -> FakeUpstream:
         return self.start_in_thread()
@@ -317,6 +296,11 @@ class FakeUpstream:
             headers.append(("content-type", "application/json"))
             await _send_body(writer, record, reply, status, headers, body)
             return
+        if matched.counts_tokens:
+            headers.append(("content-type", "application/json"))
+            body = msgspec.json.encode({"input_tokens": _counted_input_tokens(reply, record)})
+            await _send_body(writer, record, reply, 200, headers, body)
+            return
         turn = _turn(wire, reply, record)
         if not record.stream:
             headers.append(("content-type", "application/json"))
@@ -385,6 +369,13 @@ def _turn(wire: WireFormat, reply: Reply, record: RecordedRequest) -> Turn:
         include_usage=bool(_stream_options(record.json).get("include_usage")),
         include_obfuscation=_stream_options(record.json).get("include_obfuscation") is not False,
     )
+
+
+def _counted_input_tokens(reply: Reply, record: RecordedRequest) -> int:
+    """Anthropic's count_tokens answer: the reply's input tokens, else about 4 bytes a token."""
+    if reply.usage is not None:
+        return reply.usage.input_tokens
+    return max(1, len(record.body) // 4)
 
 
 def _estimated_usage(

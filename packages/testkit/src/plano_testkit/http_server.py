@@ -17,6 +17,17 @@ from dataclasses import dataclass, field
 from typing import cast
 from urllib.parse import unquote
 
+__all__ = [
+    "MAX_HEAD_BYTES",
+    "REASONS",
+    "ClientDisconnectedError",
+    "ConnectionState",
+    "Handler",
+    "HttpProtocol",
+    "HttpRequest",
+    "ResponseWriter",
+]
+
 MAX_HEAD_BYTES = 64 * 1024
 REASONS = {
     200: "OK",

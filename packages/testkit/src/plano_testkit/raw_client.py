@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["RawResponse", "post"]
+
 
 @dataclass(frozen=True)
 class RawResponse:

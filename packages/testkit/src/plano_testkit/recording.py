@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl
 from plano_testkit.reply import Reply
 from plano_testkit.wire.common import WireApi
 
+__all__ = ["POLL_SECONDS", "Outcome", "RecordedRequest"]
+
 POLL_SECONDS = 0.005
 
 

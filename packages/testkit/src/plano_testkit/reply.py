@@ -9,6 +9,8 @@ from typing import Any
 
 from hermesllm.usage import Usage
 
+__all__ = ["FINISH_REASONS", "Reply", "ToolCall"]
+
 FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter")
 
 

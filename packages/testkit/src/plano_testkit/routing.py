@@ -8,6 +8,8 @@ from urllib.parse import unquote
 
 from plano_testkit.wire.common import WireApi
 
+__all__ = ["Route", "route"]
+
 _GEMINI = re.compile(r"/models/(?P<model>[^/]+):(?P<method>generateContent|streamGenerateContent)$")
 _BEDROCK = re.compile(r"/model/(?P<model>[^/]+)/(?P<operation>converse|converse-stream)$")
 _AZURE = re.compile(r"/deployments/(?P<model>[^/]+)/chat/completions$")
@@ -15,12 +17,14 @@ _AZURE = re.compile(r"/deployments/(?P<model>[^/]+)/chat/completions$")
 
 @dataclass(frozen=True)
 class Route:
-    """A matched LLM endpoint: its wire format, the model named in the path, and whether the
-    path itself asks for a stream (None when the body's `stream` field decides)."""
+    """A matched LLM endpoint: its wire format, the model named in the path, whether the
+    path itself asks for a stream (None when the body's `stream` field decides), and whether
+    it is Anthropic's token-counting endpoint."""
 
     api: WireApi
     path_model: str | None = None
     path_streams: bool | None = None
+    counts_tokens: bool = False
 
 
 def route(raw_path: str) -> Route | None:
@@ -39,4 +43,6 @@ def route(raw_path: str) -> Route | None:
         return Route(WireApi.RESPONSES)
     if raw_path.endswith("/messages"):
         return Route(WireApi.MESSAGES)
+    if raw_path.endswith("/messages/count_tokens"):
+        return Route(WireApi.MESSAGES, path_streams=False, counts_tokens=True)
     return None

@@ -26,7 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+__all__ = [
+    "HEALTH_PATH",
+    "POLL_SECONDS",
+    "RunningService",
+    "ServiceStartError",
+    "free_port",
+    "run_service",
+]
+
 HEALTH_PATH = "/healthz"
+SEPARATE_METRICS_PACKAGES = frozenset({"brightstaff"})
 POLL_SECONDS = 0.05
 
 
@@ -114,6 +124,7 @@ def run_service(
             "127.0.0.1",
             "--port",
             str(chosen_port),
+            *_own_metrics_port(package, extra_args, env),
             *extra_args,
         ]
         stdout_path = directory / "stdout.log"
@@ -136,6 +147,20 @@ def run_service(
             _stop(process, stop_timeout)
             service.final_stderr = service.stderr_text()
             service.final_stdout = service.stdout_text()
+
+
+def _own_metrics_port(
+    package: str, extra_args: Sequence[str], env: Mapping[str, str | None] | None
+) -> list[str]:
+    """A free metrics port for services that bind one by default (brightstaff's :9092).
+
+    Tests run in parallel; a default port would collide between them.
+    """
+    if package not in SEPARATE_METRICS_PACKAGES or "--metrics-port" in extra_args:
+        return []
+    if env is not None and env.get("PLANO_METRICS_PORT"):
+        return []
+    return ["--metrics-port", str(free_port())]
 
 
 def _write_config(config: str | Path, directory: Path) -> Path:

@@ -15,6 +15,15 @@ from plano_testkit.wire.common import (
     uncached_input_tokens,
 )
 
+__all__ = [
+    "ERROR_TYPES",
+    "MID_STREAM_ERROR_TYPE",
+    "NO_SERVER_TOOL_USE",
+    "STOP_REASONS",
+    "AnthropicWire",
+    "anthropic_error_body",
+]
+
 STOP_REASONS = {
     "stop": "end_turn",
     "length": "max_tokens",

@@ -6,6 +6,8 @@ from typing import Protocol
 
 from plano_testkit.wire.common import Turn, WireApi
 
+__all__ = ["Headers", "WireFormat"]
+
 Headers = list[tuple[str, str]]
 
 

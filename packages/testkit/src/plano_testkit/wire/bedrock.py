@@ -16,6 +16,15 @@ from plano_testkit.wire.common import (
     uncached_input_tokens,
 )
 
+__all__ = [
+    "ERROR_TYPES",
+    "ERROR_TYPE_SUFFIX",
+    "LATENCY_MS",
+    "MID_STREAM_ERROR_TYPE",
+    "STOP_REASONS",
+    "BedrockWire",
+]
+
 STOP_REASONS = {
     "stop": "end_turn",
     "length": "max_tokens",

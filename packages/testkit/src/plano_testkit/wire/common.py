@@ -13,6 +13,21 @@ import msgspec
 from hermesllm.usage import Usage
 from plano_testkit.reply import ToolCall
 
+__all__ = [
+    "ARGUMENT_FRAGMENT_CHARS",
+    "ResolvedToolCall",
+    "Turn",
+    "WireApi",
+    "dumps",
+    "padding",
+    "resolve_tool_calls",
+    "split_fragments",
+    "split_words",
+    "sse",
+    "status_class_type",
+    "uncached_input_tokens",
+]
+
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 ARGUMENT_FRAGMENT_CHARS = 8
 _PADDING_ALPHABET = string.ascii_letters + string.digits

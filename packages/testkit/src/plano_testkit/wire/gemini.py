@@ -7,6 +7,15 @@ from typing import Any
 from plano_testkit.wire.base import Headers
 from plano_testkit.wire.common import Turn, WireApi, dumps, sse, status_class_type
 
+__all__ = [
+    "CRLF",
+    "ERROR_STATUSES",
+    "FINISH_REASONS",
+    "RATE_LIMIT_DETAILS",
+    "GeminiWire",
+    "gemini_error",
+]
+
 FINISH_REASONS = {
     "stop": "STOP",
     "length": "MAX_TOKENS",

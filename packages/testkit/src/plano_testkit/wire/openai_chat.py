@@ -15,6 +15,15 @@ from plano_testkit.wire.common import (
     status_class_type,
 )
 
+__all__ = [
+    "OPENAI_ERROR_CODES",
+    "OPENAI_ERROR_TYPES",
+    "SYSTEM_FINGERPRINT",
+    "OpenAIChatWire",
+    "openai_error_body",
+    "openai_usage",
+]
+
 OPENAI_ERROR_TYPES = {
     400: "invalid_request_error",
     401: "invalid_request_error",

@@ -8,6 +8,8 @@ from plano_testkit.wire.base import Headers
 from plano_testkit.wire.common import Turn, WireApi, dumps, padding, split_fragments, sse
 from plano_testkit.wire.openai_chat import openai_error_body
 
+__all__ = ["INCOMPLETE_REASONS", "OpenAIResponsesWire"]
+
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
 
