@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from hermesllm.apis import UpstreamApi
+from hermesllm.apis import ClientApi, UpstreamApi
 from hermesllm.provider_ids import ProviderId
 from llm_gateway.auth import (
+    DEFAULT_SIGNING_REGION,
     ProviderAuth,
     UpstreamTarget,
     build_upstream_headers,
     client_credential,
-    region_from_host,
 )
-from llm_gateway.sigv4 import AwsCredentials
+from llm_gateway.routes import RouteTable
+from plano_common.config import load_config_text
 from plano_common.errors import BadRequest
 
 CLIENT = {
@@ -135,22 +136,53 @@ def test_gw_extra_headers_and_http_host() -> None:
     )
 
 
-def test_gw_bedrock_sigv4_signs_with_region_from_the_host() -> None:
-    target = UpstreamTarget(
-        "https", "bedrock-runtime.eu-west-1.amazonaws.com", 443, "/model/m%3A0/converse", ""
+BEDROCK_CONFIG = """
+version: v0.4.0
+listeners: [{{type: model, name: m, port: 12000}}]
+model_providers:
+  - model: amazon_bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0
+    base_url: {base_url}
+    aws: {{access_key_id: AKID, secret_access_key: secret, session_token: token}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("base_url", "region"),
+    [
+        ("https://bedrock-runtime.eu-west-1.amazonaws.com", "eu-west-1"),
+        ("https://vpce-0a1b2c3d-4e5f.bedrock-runtime.us-east-1.vpce.amazonaws.com", "us-east-1"),
+        ("https://bedrock-runtime.cn-north-1.amazonaws.com.cn", "cn-north-1"),
+        ("https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1"),
+        ("http://127.0.0.1:9999", "us-west-2"),
+    ],
+)
+def test_gw_bedrock_sigv4_signs_for_the_region_the_config_resolved(
+    base_url: str, region: str
+) -> None:
+    text = BEDROCK_CONFIG.format(base_url=base_url)
+    config = load_config_text(text, environ={"AWS_REGION": "us-west-2"})
+    provider = config.model_providers[0]
+    assert provider.aws is not None and provider.aws.region == region
+    route = RouteTable(config, {}).route_for(provider)
+    target = route.target(ClientApi.CHAT, False)
+    headers = build_upstream_headers(
+        route.auth, UpstreamApi.BEDROCK_CONVERSE, CLIENT, target, b"{}"
     )
-    provider = auth(
-        ProviderId.AMAZON_BEDROCK,
-        access_key=None,
-        aws_credentials=AwsCredentials("AKID", "secret", "token"),
-    )
-    headers = build_upstream_headers(provider, UpstreamApi.BEDROCK_CONVERSE, CLIENT, target, b"{}")
     assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKID/")
-    assert "/eu-west-1/bedrock/aws4_request" in headers["authorization"]
+    assert f"/{region}/bedrock/aws4_request" in headers["authorization"]
     assert headers["x-amz-security-token"] == "token"
     assert "x-amz-date" in headers
-    assert region_from_host("bedrock-runtime.us-east-2.amazonaws.com") == "us-east-2"
-    assert region_from_host("127.0.0.1") is None
+
+
+def test_gw_bedrock_without_any_region_signs_for_the_default() -> None:
+    text = BEDROCK_CONFIG.format(base_url="http://127.0.0.1:9999")
+    config = load_config_text(text, environ={})
+    route = RouteTable(config, {}).route_for(config.model_providers[0])
+    target = route.target(ClientApi.CHAT, False)
+    headers = build_upstream_headers(
+        route.auth, UpstreamApi.BEDROCK_CONVERSE, CLIENT, target, b"{}"
+    )
+    assert f"/{DEFAULT_SIGNING_REGION}/bedrock/aws4_request" in headers["authorization"]
 
 
 def test_gw_client_credential_forms() -> None:

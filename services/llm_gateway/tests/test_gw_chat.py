@@ -62,7 +62,12 @@ def special_providers(base_url: str) -> str:
 """
 
 
-ALIASES = "model_aliases:\n  fast-model:\n    target: claude-sonnet-4-20250514\n"
+ALIASES = (
+    "model_aliases:\n"
+    "  fast-model:\n    target: claude-sonnet-4-20250514\n"
+    "  bedrock-haiku:\n    target: anthropic.claude-3-haiku-20240307-v1:0\n"
+    "  gemini-fast:\n    target: gemini-2.0-flash\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -382,6 +387,26 @@ def test_gw_chat_azure_api_version_and_gemini_sse_query(
             )
             assert seen.query == ({"alt": "sse"} if stream else {})
     assert_no_client_key(fake_upstream)
+
+
+@pytest.mark.parametrize(
+    ("alias", "upstream_id"),
+    [
+        ("fast-model", "claude-sonnet-4-20250514"),
+        ("bedrock-haiku", "anthropic.claude-3-haiku-20240307-v1:0"),
+        ("gemini-fast", "gemini-2.0-flash"),
+    ],
+)
+def test_gw_chat_reply_names_the_upstream_model_not_the_alias(
+    client: openai.OpenAI, alias: str, upstream_id: str
+) -> None:
+    """Every provider's reply reports the upstream model id, streamed or not (Bedrock's
+    answers name no model, so the gateway fills in the same id)."""
+    messages: Any = [{"role": "user", "content": "hi"}]
+    completion = client.chat.completions.create(model=alias, messages=messages)
+    assert completion.model == upstream_id
+    stream = client.chat.completions.create(model=alias, messages=messages, stream=True)
+    assert {chunk.model for chunk in stream} == {upstream_id}
 
 
 def test_gw_chat_alias_and_wildcard_models(

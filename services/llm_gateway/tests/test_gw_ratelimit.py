@@ -92,3 +92,39 @@ def test_gw_rate_limit_shared_through_redis(
         assert ask(one, user).choices
         with pytest.raises(openai.RateLimitError):
             ask(two, user)
+
+
+ENFORCED = """\
+ratelimits:
+  - model: gpt-4o-mini
+    selector: {key: x-user-id, enforce: true, default: anonymous}
+    limit: {tokens: 20, unit: minute}
+"""
+
+
+def test_gw_enforced_limit_applies_without_the_selector_header(
+    start_gateway: Any, fake_upstream: FakeUpstream, gateway_config: Any
+) -> None:
+    config = gateway_config(
+        fake_upstream.url,
+        {"openai/gpt-4o-mini": "sk-openai"},
+        default="openai/gpt-4o-mini",
+        sections=ENFORCED,
+    )
+    gateway = start_gateway(config)
+    messages: Any = [{"role": "user", "content": PROMPT}]
+    with gateway.openai_sdk() as sdk:
+        assert sdk.chat.completions.create(model="gpt-4o-mini", messages=messages).choices
+        with pytest.raises(openai.RateLimitError, match="x-user-id:anonymous"):
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        with pytest.raises(openai.RateLimitError):
+            sdk.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=messages,
+                extra_headers={"x-arch-ratelimit-selector": "x-other", "x-other": "1"},
+            )
+        assert ask(sdk, "dave").choices, "a user id has its own bucket"
+        with pytest.raises(openai.RateLimitError, match="x-user-id:dave"):
+            sdk.chat.completions.create(
+                model="gpt-4o-mini", messages=messages, extra_headers={"x-user-id": "dave"}
+            )

@@ -9,6 +9,8 @@ import pytest
 
 from llm_gateway.settings import SettingsError, parse_duration, settings_from
 from llm_gateway.transport import retry_after_seconds
+from plano_common.config.durations import parse_duration as config_parse_duration
+from plano_common.config.errors import ConfigError
 
 
 def test_gw_durations() -> None:
@@ -17,8 +19,26 @@ def test_gw_durations() -> None:
     assert parse_duration("2m", "t", 1.0) == 120.0
     assert parse_duration(7, "t", 1.0) == 7.0
     assert parse_duration(None, "t", 1.5) == 1.5
-    with pytest.raises(SettingsError, match="t: expected a duration"):
+    with pytest.raises(SettingsError, match=r"t: .*is not a duration"):
         parse_duration("soon", "t", 1.0)
+
+
+@pytest.mark.parametrize("text", ["1m30s", "2S", "0", "0s", "500ms", "1.5", "-1s", "soon", True])
+def test_gw_durations_agree_with_the_config_parser(text: str | bool) -> None:
+    """One grammar: a knob accepts exactly what a config duration accepts, with the same value."""
+    try:
+        expected: float | None = config_parse_duration(text, ())
+    except ConfigError:
+        expected = None
+    if expected is None:
+        with pytest.raises(SettingsError):
+            parse_duration(text, "t", 1.0)
+    else:
+        assert parse_duration(text, "t", 1.0) == expected
+    assert config_parse_duration("1m30s", ()) == 90.0
+    assert config_parse_duration("2S", ()) == 2.0
+    with pytest.raises(ConfigError, match="positive"):
+        config_parse_duration("0", ())
 
 
 def test_gw_settings_from_config_and_environment() -> None:

@@ -1,9 +1,13 @@
-"""SigV4 signing against the published AWS signature-v4 test suite vectors."""
+"""SigV4 signing against the AWS signature-v4 test suite vectors and botocore's signer."""
 
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from llm_gateway.sigv4 import AwsCredentials, sign_headers
 
@@ -91,3 +95,72 @@ def test_gw_sigv4_session_token_is_signed_and_sent() -> None:
         in (headers["authorization"])
     )
     assert "/us-east-1/bedrock/aws4_request" in headers["authorization"]
+
+
+# --- Bedrock paths: `:` in a model id is sent as %3A and signed as %253A -----------------------
+
+BEDROCK_HOST = "bedrock-runtime.us-east-1.amazonaws.com"
+BEDROCK_PATH = "/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/converse"
+BEDROCK_BODY = b'{"messages":[]}'
+BEDROCK_CREDENTIALS = AwsCredentials(
+    CREDENTIALS.access_key_id, CREDENTIALS.secret_access_key, "session-token"
+)
+BEDROCK_WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def sign_bedrock(path: str) -> dict[str, str]:
+    return sign(
+        host=BEDROCK_HOST,
+        path=path,
+        headers={"content-type": "application/json"},
+        body=BEDROCK_BODY,
+        credentials=BEDROCK_CREDENTIALS,
+        service="bedrock",
+        now=BEDROCK_WHEN,
+    )
+
+
+def botocore_authorization(path: str) -> str:
+    """The Authorization header botocore's own SigV4 signer computes for the same request."""
+    request = AWSRequest(
+        method="POST",
+        url=f"https://{BEDROCK_HOST}{path}",
+        data=BEDROCK_BODY,
+        headers={"content-type": "application/json"},
+    )
+    credentials = Credentials(
+        BEDROCK_CREDENTIALS.access_key_id,
+        BEDROCK_CREDENTIALS.secret_access_key,
+        BEDROCK_CREDENTIALS.session_token,
+    )
+    now = BEDROCK_WHEN.replace(tzinfo=None)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=now):
+        SigV4Auth(credentials, "bedrock", "us-east-1").add_auth(request)
+    return str(request.headers["Authorization"])
+
+
+def test_gw_sigv4_bedrock_double_encoded_path_matches_a_fixed_vector() -> None:
+    # Computed once with botocore 1.44 (SigV4Auth, service "bedrock") for this exact request.
+    expected = (
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240501/us-east-1/bedrock/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
+        "Signature=46fb7265833bc3247aca2f18f8ade42164e5798ea90ec06baecc0e2b5bab7d1c"
+    )
+    assert sign_bedrock(BEDROCK_PATH)["authorization"] == expected
+    # Signing the path encoded only once gives another signature, which AWS would refuse.
+    single = sign_bedrock(BEDROCK_PATH.replace("%3A", ":"))["authorization"]
+    assert single != expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        BEDROCK_PATH,
+        "/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/converse-stream",
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fp/converse",
+        "/model/meta.llama3-70b-instruct-v1%3A0/converse",
+        "/model/m~x_y.z/converse",
+    ],
+)
+def test_gw_sigv4_bedrock_paths_agree_with_botocore(path: str) -> None:
+    assert sign_bedrock(path)["authorization"] == botocore_authorization(path)

@@ -3,10 +3,17 @@
 from collections.abc import Sequence
 
 from llm_gateway.app import build_app
+from llm_gateway.startup import max_body_bytes, startup_summary
 from plano_common.service import ServiceSpec
 from plano_common.service import main as run_service
 
-SPEC = ServiceSpec(name="llm-gateway", default_port=12001, build_app=build_app)
+SPEC = ServiceSpec(
+    name="llm-gateway",
+    default_port=12001,
+    build_app=build_app,
+    summary=startup_summary,
+    max_body_bytes=max_body_bytes,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,14 +1,13 @@
 """The access log: one JSON line per request, written in batches off the request path.
 
 Lines go to stderr by default; `PLANO_ACCESS_LOG` names a file instead, or `off` disables the
-log. The fields a client or an upstream controls (request id, requested model, error text) are
-passed through the shared secret masking; the rest are numbers and configured names.
+log (`plano_common.access_log` does the batching). The fields a client or an upstream controls
+(request id, requested model, error text) are clipped to a bounded length and passed through the
+shared secret masking; the rest are numbers and configured names.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
 from collections.abc import Mapping
 from typing import TextIO
@@ -16,10 +15,11 @@ from typing import TextIO
 import msgspec
 
 from llm_gateway.record import RequestRecord
+from plano_common.access_log import AccessLogWriter, access_log_writer_from_env
+from plano_common.clip import CLIENT_TEXT_LIMIT, clip
 from plano_common.logs import mask_text
 
-FLUSH_SECONDS = 0.1
-MAX_PENDING = 512
+__all__ = ["AccessLine", "AccessLog", "access_line", "access_log_from_env"]
 
 
 class AccessLine(msgspec.Struct, omit_defaults=True):
@@ -50,14 +50,14 @@ def access_line(record: RequestRecord) -> AccessLine:
     """The access-log line of a finished request, with client-controlled text masked."""
     return AccessLine(
         ts=round(time.time(), 3),
-        request_id=mask_text(record.request_id),
+        request_id=mask_text(clip(record.request_id)),
         path=record.path,
         status=record.status,
         duration_ms=round(record.duration * 1000, 3),
-        provider=record.provider,
-        model=record.model,
+        provider=clip(record.provider),
+        model=clip(record.model),
         api=record.client_api,
-        requested_model=mask_text(record.requested_model) if record.requested_model else "",
+        requested_model=mask_text(clip(record.requested_model)) if record.requested_model else "",
         stream=record.streaming,
         upstream_ms=round(record.upstream_time * 1000, 3),
         ttft_ms=(
@@ -68,56 +68,31 @@ def access_line(record: RequestRecord) -> AccessLine:
         attempts=record.attempts,
         input_tokens=record.input_tokens,
         output_tokens=record.output_tokens,
-        error=mask_text(record.error) if record.error else "",
+        error=mask_text(clip(record.error, 4 * CLIENT_TEXT_LIMIT)) if record.error else "",
     )
 
 
 class AccessLog:
-    """Buffers access lines and writes them every FLUSH_SECONDS (or when many are pending)."""
+    """Encodes the line of each finished request and hands it to the shared batched writer."""
 
-    def __init__(self, stream: TextIO | None) -> None:
-        self._stream = stream
-        self._pending: list[bytes] = []
-        self._flush_handle: asyncio.TimerHandle | None = None
+    def __init__(self, sink: TextIO | AccessLogWriter | None) -> None:
+        self._writer = sink if isinstance(sink, AccessLogWriter) else AccessLogWriter(sink)
 
     @property
     def enabled(self) -> bool:
         """False when the access log is off."""
-        return self._stream is not None
+        return self._writer.enabled
 
     def write(self, record: RequestRecord) -> None:
         """Queue the line of a finished request."""
-        if self._stream is None:
-            return
-        self._pending.append(_encode(access_line(record)))
-        if len(self._pending) >= MAX_PENDING:
-            self.flush()
-        elif self._flush_handle is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.flush()
-                return
-            self._flush_handle = loop.call_later(FLUSH_SECONDS, self.flush)
+        if self._writer.enabled:
+            self._writer.write(_encode(access_line(record)))
 
     def flush(self) -> None:
         """Write every pending line now."""
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
-        if not self._pending or self._stream is None:
-            return
-        lines = b"\n".join(self._pending).decode() + "\n"
-        self._pending.clear()
-        self._stream.write(lines)
-        self._stream.flush()
+        self._writer.flush()
 
 
 def access_log_from_env(environ: Mapping[str, str]) -> AccessLog:
     """The access log `PLANO_ACCESS_LOG` asks for: stderr (default), a file path, or off."""
-    target = environ.get("PLANO_ACCESS_LOG", "stderr").strip()
-    if target.lower() in ("off", "none", "0", "false"):
-        return AccessLog(None)
-    if target.lower() in ("", "stderr", "-"):
-        return AccessLog(sys.stderr)
-    return AccessLog(open(target, "a", encoding="utf-8"))
+    return AccessLog(access_log_writer_from_env(environ))

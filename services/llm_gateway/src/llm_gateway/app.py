@@ -24,6 +24,7 @@ from llm_gateway.asgi import (
     request_headers,
     send_response,
 )
+from llm_gateway.count_tokens import COUNT_TOKENS_PATH, CountTokensEndpoint
 from llm_gateway.metrics import GatewayMetrics
 from llm_gateway.observe import Observer
 from llm_gateway.pipeline import Pipeline
@@ -32,11 +33,18 @@ from llm_gateway.routes import RouteTable
 from llm_gateway.settings import GatewaySettings, settings_from
 from llm_gateway.tracer import gateway_tracing
 from llm_gateway.transport import UpstreamTransport
+from llm_gateway.upstream_slots import PoolMetrics
+from plano_common.clip import clip
 from plano_common.config.types import PlanoConfig
 from plano_common.errors import GatewayError, NotFound
 from plano_common.metrics import render_metrics
+from plano_common.token_counter import AsyncTokenCounter
+
+__all__ = ["MODEL_PATH_PREFIX", "GatewayApp", "build_app", "gateway_settings"]
 
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
+_GET_PATHS = frozenset({"/healthz", "/v1/models", "/metrics"})
+MODEL_PATH_PREFIX = "/v1/models/"
 
 
 def gateway_settings(config: PlanoConfig, environ: Mapping[str, str]) -> GatewaySettings:
@@ -74,9 +82,12 @@ class GatewayApp:
         env = os.environ if environ is None else environ
         self.config = config
         self.settings = gateway_settings(config, env)
-        self.metrics = GatewayMetrics()
-        self.routes = RouteTable(config, env)
-        self.transport = UpstreamTransport(self.settings)
+        self.routes = RouteTable(config, env, max_model_id_length=self.settings.max_model_id_length)
+        self.metrics = GatewayMetrics(
+            self.routes.model_labels(self.settings.metrics_wildcard_models)
+        )
+        self.transport = UpstreamTransport(self.settings, PoolMetrics(self.metrics.registry))
+        self.tokens = AsyncTokenCounter(self.settings.tokenizer)
         self.limits = TokenLimits(
             rules_from_config(config.ratelimits), self.settings, self.metrics.registry
         )
@@ -84,7 +95,10 @@ class GatewayApp:
         self.access_log = access_log or access_log_from_env(env)
         self.observer = Observer(self.metrics, self.tracing, self.access_log)
         self.pipeline = Pipeline(
-            self.settings, self.routes, self.transport, self.limits, self.observer
+            self.settings, self.routes, self.transport, self.limits, self.observer, self.tokens
+        )
+        self.count_tokens = CountTokensEndpoint(
+            self.settings, self.routes, self.transport, self.tokens, self.access_log
         )
         self.metrics.watch(self.transport.open_connections)
         self._models_body = msgspec.json.encode(self.routes.providers.models_listing())
@@ -100,17 +114,26 @@ class GatewayApp:
                 else:
                     await _method_not_allowed(send, client, "POST")
                 return
+            if path == COUNT_TOKENS_PATH:
+                if scope["method"] == "POST":
+                    await self.count_tokens(scope, receive, send)
+                else:
+                    await _method_not_allowed(send, ClientApi.MESSAGES, "POST")
+                return
             await self._serve_get(scope, path, scope["method"], send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
     async def _serve_get(self, scope: Scope, path: str, method: str, send: Send) -> None:
-        if path in ("/healthz", "/v1/models", "/metrics") and method not in ("GET", "HEAD"):
+        is_model = path.startswith(MODEL_PATH_PREFIX)
+        if (path in _GET_PATHS or is_model) and method not in ("GET", "HEAD"):
             await _method_not_allowed(send, ClientApi.CHAT, "GET")
         elif path == "/healthz":
             await send_response(send, 200, b"ok", [_TEXT])
         elif path == "/v1/models":
             await send_response(send, 200, self._models_body, [JSON_CONTENT_TYPE])
+        elif is_model:
+            await self._serve_model(path.removeprefix(MODEL_PATH_PREFIX), send)
         elif path == "/metrics":
             accept = request_headers(scope).get("accept")
             body, content_type = render_metrics(self.metrics.registry, accept)
@@ -118,6 +141,20 @@ class GatewayApp:
         else:
             error = NotFound(f"no route for {method} {path}")
             await send_response(send, 404, error.render(ClientApi.CHAT), [JSON_CONTENT_TYPE])
+
+    async def _serve_model(self, model_id: str, send: Send) -> None:
+        """GET /v1/models/{id}: one model object, or OpenAI's model_not_found 404."""
+        entry = self.routes.providers.model_entry(model_id, self.settings.max_model_id_length)
+        if entry is None:
+            error = NotFound(
+                f"The model '{clip(model_id)}' does not exist",
+                error_type="invalid_request_error",
+                code="model_not_found",
+                param="model",
+            )
+            await send_response(send, 404, error.render(ClientApi.CHAT), [JSON_CONTENT_TYPE])
+            return
+        await send_response(send, 200, msgspec.json.encode(entry), [JSON_CONTENT_TYPE])
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -136,6 +173,7 @@ class GatewayApp:
         self.access_log.flush()
         await self.transport.close()
         await self.limits.aclose()
+        self.tokens.close()
         if self.tracing is not None:
             self.tracing.shutdown()
 

@@ -1,14 +1,29 @@
-"""Minimal ASGI plumbing for the hot path: types, body reading, plain responses."""
+"""Minimal ASGI plumbing for the hot path: body reading, plain responses.
+
+The ASGI types are Starlette's (`starlette.types`), re-exported here for the gateway's modules.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from collections.abc import Iterable
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from starlette.types import Message, Receive, Scope, Send
+
+__all__ = [
+    "JSON_CONTENT_TYPE",
+    "SSE_CONTENT_TYPE",
+    "BodyTooLargeError",
+    "ClientDisconnectedError",
+    "Message",
+    "RawHeaders",
+    "Receive",
+    "Scope",
+    "Send",
+    "read_body",
+    "request_headers",
+    "send_response",
+]
+
 RawHeaders = list[tuple[bytes, bytes]]
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")

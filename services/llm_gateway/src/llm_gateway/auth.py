@@ -6,7 +6,6 @@ The client's own credentials never reach an upstream unless the provider has
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,7 +15,22 @@ from hermesllm.providers import auth_headers
 from llm_gateway.sigv4 import AwsCredentials, sign_headers
 from plano_common.errors import BadRequest
 
+__all__ = [
+    "ANTHROPIC_VERSION",
+    "CREDENTIAL_HEADERS",
+    "DEFAULT_SIGNING_REGION",
+    "HOP_BY_HOP",
+    "ProviderAuth",
+    "UpstreamTarget",
+    "build_upstream_headers",
+    "client_credential",
+    "forwardable_headers",
+]
+
 ANTHROPIC_VERSION = "2023-06-01"
+# Signing region of a Bedrock provider whose config names none (`Provider.aws.region` is the
+# region from its `aws:` block, its `base_url` host or the environment).
+DEFAULT_SIGNING_REGION = "us-east-1"
 
 HOP_BY_HOP = frozenset(
     {
@@ -78,24 +92,6 @@ class ProviderAuth:
     extra_headers: Mapping[str, str]
     aws_credentials: AwsCredentials | None = None
     aws_region: str | None = None
-
-
-def aws_credentials_from_env(environ: Mapping[str, str] | None = None) -> AwsCredentials | None:
-    """AWS keys from the standard environment variables, or None when not set."""
-    env = os.environ if environ is None else environ
-    key = env.get("AWS_ACCESS_KEY_ID")
-    secret = env.get("AWS_SECRET_ACCESS_KEY")
-    if not key or not secret:
-        return None
-    return AwsCredentials(key, secret, env.get("AWS_SESSION_TOKEN") or None)
-
-
-def region_from_host(host: str) -> str | None:
-    """The region of an AWS endpoint host such as bedrock-runtime.us-east-1.amazonaws.com."""
-    parts = host.split(".")
-    if len(parts) >= 4 and parts[-2] == "amazonaws":
-        return parts[1]
-    return None
 
 
 def client_credential(headers: Mapping[str, str]) -> str | None:
@@ -162,7 +158,7 @@ def build_upstream_headers(
         raise BadRequest(f'No access key configured for selected LLM Provider "{auth.name}"')
     headers.update(auth.extra_headers)
     if key is None and aws is not None:
-        region = auth.aws_region or region_from_host(target.host) or "us-east-1"
+        region = auth.aws_region or DEFAULT_SIGNING_REGION
         headers.update(
             sign_headers(
                 method="POST",

@@ -1,4 +1,8 @@
-"""Prometheus metrics of the gateway, in a registry of its own (served at /metrics)."""
+"""Prometheus metrics of the gateway, in a registry of its own (served at /metrics).
+
+Provider and model labels come from ``ModelLabels``: configured pairs, a bounded number of
+wildcard-matched models per provider prefix, the rest ``other``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from plano_common.metric_labels import ModelLabels
 from plano_common.metrics import (
     LATENCY_SECONDS_BUCKETS,
     TIME_PER_OUTPUT_TOKEN_SECONDS_BUCKETS,
@@ -15,6 +20,8 @@ from plano_common.metrics import (
     TTFT_SECONDS_BUCKETS,
     new_registry,
 )
+
+__all__ = ["OVERHEAD_BUCKETS", "PROVIDER_MODEL", "GatewayMetrics", "ModelSeries"]
 
 OVERHEAD_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -24,7 +31,7 @@ PROVIDER_MODEL = ("provider", "model")
 
 @dataclass(slots=True)
 class ModelSeries:
-    """The labelled children of one (provider, model): looked up once, reused per request."""
+    """The labeled children of one (provider, model): looked up once, reused per request."""
 
     duration: Histogram
     upstream_latency: Histogram
@@ -39,7 +46,8 @@ class ModelSeries:
 class GatewayMetrics:
     """Every metric the gateway exports."""
 
-    def __init__(self) -> None:
+    def __init__(self, labels: ModelLabels | None = None) -> None:
+        self.labels = labels or ModelLabels()
         self.registry = new_registry("llm-gateway")
         r = self.registry
         self.requests = Counter(
@@ -132,9 +140,15 @@ class GatewayMetrics:
         self.open_connections.set_function(open_connections)
         self.loop_tasks.set_function(_task_count)
 
+    def bounded(self, provider: str, model: str) -> tuple[str, str]:
+        """The label values of a served (provider, model) pair (see ModelLabels)."""
+        if provider == "none":
+            return "none", "none"
+        return self.labels.labels(provider, model)
+
     def series(self, provider: str, model: str) -> ModelSeries:
-        """The labelled children of (provider, model), cached."""
-        key = (provider, model)
+        """The labeled children of a served (provider, model) pair, cached per label pair."""
+        key = provider, model = self.bounded(provider, model)
         found = self._series.get(key)
         if found is None:
             found = ModelSeries(

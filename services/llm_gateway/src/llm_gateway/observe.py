@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from hermesllm.apis import ClientApi
 from llm_gateway.access_log import AccessLog
 from llm_gateway.metrics import GatewayMetrics
-from llm_gateway.ratelimiting import input_tokens
 from llm_gateway.record import RequestRecord
 from plano_common.tracing import Tracing, extract_context, inject_headers
+
+__all__ = ["Observer"]
 
 _TRACE_HEADERS = ("traceparent", "tracestate")
 
@@ -61,22 +60,16 @@ class Observer:
         record.span = span
         inject_headers(upstream_headers, trace.set_span_in_context(span))
 
-    def fill_missing_usage(
-        self, record: RequestRecord, body: dict[str, Any], client: ClientApi
-    ) -> None:
-        """Count input tokens locally when the upstream reported no usage."""
-        if record.input_tokens is None:
-            record.input_tokens = input_tokens(record.model, body, client)
-
     def request_finished(self, record: RequestRecord) -> None:
         """Update metrics, write the access log line and end the span."""
         metrics = self.metrics
         metrics.in_flight.dec()
-        metrics.requests.labels(record.provider, record.model, str(record.status)).inc()
+        provider, model = metrics.bounded(record.provider, record.model)
+        metrics.requests.labels(provider, model, str(record.status)).inc()
         if record.rate_limited:
-            metrics.ratelimited.labels(record.model).inc()
+            metrics.ratelimited.labels(model).inc()
         if record.attempts > 1:
-            metrics.retries.labels(record.provider).inc(record.attempts - 1)
+            metrics.retries.labels(provider).inc(record.attempts - 1)
         if record.provider != "none":
             self._observe_model(record)
         self.access_log.write(record)

@@ -10,14 +10,22 @@ import asyncio
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import msgspec
+from yarl import URL
 
 from hermesllm.apis import ClientApi, UpstreamApi, same_api
 from hermesllm.error_bodies import translate_error
-from hermesllm.errors import HermesError, RequestParseError, UnsupportedConversionError
+from hermesllm.errors import (
+    HermesError,
+    ReplyShapeError,
+    RequestParseError,
+    SseBufferOverflowError,
+    UnsupportedConversionError,
+)
 from hermesllm.providers import upstream_api_for
 from hermesllm.streaming import StreamTranslator, new_stream_translator
 from hermesllm.translate import (
@@ -38,12 +46,14 @@ from llm_gateway.asgi import (
     send_response,
 )
 from llm_gateway.auth import build_upstream_headers
+from llm_gateway.client_json import NESTING_TOO_DEEP, decode_client_json
 from llm_gateway.observe import Observer
 from llm_gateway.ratelimiting import TokenLimits, input_tokens
 from llm_gateway.record import RequestRecord
-from llm_gateway.routes import PROVIDER_HINT_HEADER, RouteTable
+from llm_gateway.routes import PROVIDER_HINT_HEADER, ProviderRoute, RouteTable
 from llm_gateway.settings import GatewaySettings
-from llm_gateway.transport import Attempts, UpstreamTransport
+from llm_gateway.transport import Attempts, UpstreamTransport, read_bounded
+from plano_common.drain import DrainCutError, cut_on_drain
 from plano_common.errors import (
     BadGateway,
     BadRequest,
@@ -51,13 +61,17 @@ from plano_common.errors import (
     GatewayTimeout,
     InternalError,
     PayloadTooLarge,
+    ServiceUnavailable,
 )
-from plano_common.tokenizer import count_tokens
+from plano_common.forwarded import peer_host
+from plano_common.secret_scrub import SecretScrubber
+from plano_common.token_counter import AsyncTokenCounter
 
 REQUEST_ID_HEADER = "x-request-id"
 PROMPT_CACHE_HEADER = "x-plano-cache"
+CLIENT_CLOSED_STATUS = 499
+CLIENT_CLOSED = "client_closed"
 _FORWARDED_RESPONSE_PREFIXES = (b"x-ratelimit-", b"anthropic-ratelimit-")
-_decode = msgspec.json.Decoder().decode
 logger = logging.getLogger(__name__)
 
 
@@ -71,21 +85,23 @@ class Pipeline:
         transport: UpstreamTransport,
         limits: TokenLimits,
         observer: Observer,
+        tokens: AsyncTokenCounter,
     ) -> None:
         self.settings = settings
         self.routes = routes
         self.transport = transport
         self.limits = limits
         self.observer = observer
+        self.tokens = tokens
 
     async def __call__(self, client: ClientApi, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request of the `client` API, never raising into the server."""
         started = time.perf_counter()
-        headers = request_headers(scope)
+        headers = self.settings.trusted_proxies.filter(request_headers(scope), peer_host(scope))
         request_id = headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
         record = RequestRecord(request_id, scope["path"], started, client_api=client.value)
         id_header = (b"x-request-id", request_id.encode("latin-1"))
-        relay = _Relay(send, id_header, record)
+        relay = _Relay(send, id_header, record, self.routes.scrubber)
         self.observer.request_started()
         watcher: asyncio.Task[None] | None = None
         task = asyncio.current_task()
@@ -100,7 +116,7 @@ class Pipeline:
                 ) from None
             if task is not None:
                 watcher = asyncio.create_task(_watch_disconnect(receive, task, record))
-            async with asyncio.timeout(self.settings.route_timeout):
+            async with asyncio.timeout(self.settings.route_timeout), cut_on_drain(scope):
                 await self._serve(client, headers, body, record, relay)
         except GatewayError as exc:
             record.error = exc.message
@@ -111,12 +127,21 @@ class Pipeline:
                 await relay.end(relay.translator.fail("upstream request timed out"))
             else:
                 await relay.error(client, GatewayTimeout("upstream request timed out"))
+        except DrainCutError:
+            record.error = "cut at shutdown: drain time over"
+            if relay.translator is not None and not relay.finished:
+                await relay.end(relay.translator.fail("the gateway is shutting down"))
+                record.status = ServiceUnavailable.status  # logged as failed, not 200
+            else:
+                await relay.error(client, ServiceUnavailable("the gateway is shutting down"))
         except ClientDisconnectedError:
             record.disconnected = True
         except asyncio.CancelledError:
             if not record.disconnected or task is None:
                 raise
             task.uncancel()
+        except RecursionError:
+            await _nested_too_deeply(client, relay)
         except Exception as exc:
             logger.exception("request %s failed", request_id)
             record.error = f"internal error: {type(exc).__name__}"
@@ -127,8 +152,9 @@ class Pipeline:
         finally:
             if watcher is not None:
                 watcher.cancel()
-            if record.disconnected and not record.status:
-                record.status = 499
+            if record.disconnected and not relay.finished:
+                record.status = CLIENT_CLOSED_STATUS
+                record.error = CLIENT_CLOSED
             record.ended = time.perf_counter()
             self.observer.request_finished(record)
 
@@ -140,32 +166,55 @@ class Pipeline:
         record: RequestRecord,
         relay: _Relay,
     ) -> None:
-        try:
-            parsed = _decode(body)
-        except msgspec.DecodeError as exc:
-            raise BadRequest(f"Request parsing error: invalid JSON: {exc}") from None
-        if not isinstance(parsed, dict):
-            raise BadRequest("Request parsing error: the body must be a JSON object")
-        if client is not ClientApi.RESPONSES and not isinstance(parsed.get("messages"), list):
-            raise BadRequest("Request parsing error: `messages` must be a list", param="messages")
-        requested = parsed.get("model")
-        if requested is not None and not isinstance(requested, str):
-            raise BadRequest("Request parsing error: `model` must be a string", param="model")
-        record.requested_model = requested or ""
-        streaming = parsed.get("stream") is True
-        record.streaming = streaming
-        route = self.routes.select(headers.get(PROVIDER_HINT_HEADER), requested)
+        """parse → route and limit → build the upstream request → send and relay."""
+        request = _parse(client, body, record)
+        route, upstream = await self._route(client, headers, request, record)
+        outbound = self._build(client, headers, body, request, route, upstream, record)
+        await self._send_and_relay(client, request, outbound, record, relay)
+        if record.input_tokens is None:
+            record.input_tokens = await input_tokens(
+                self.tokens, record.model, request.body, client
+            )
+
+    async def _route(
+        self,
+        client: ClientApi,
+        headers: dict[str, str],
+        request: _ParsedRequest,
+        record: RequestRecord,
+    ) -> tuple[ProviderRoute, UpstreamApi]:
+        """Select the provider and apply its token rate limit.
+
+        Writes the record's routing facts: provider, model, input tokens, rate limited."""
+        route = self.routes.select(headers.get(PROVIDER_HINT_HEADER), request.requested)
         record.provider = route.name
         record.model = route.model
-        upstream = upstream_api_for(route.provider_id, client, streaming=streaming)
+        upstream = upstream_api_for(route.provider_id, client)
+        translated = client is ClientApi.RESPONSES and upstream is not UpstreamApi.RESPONSES
+        if translated and request.body.get("previous_response_id"):
+            raise _no_conversation_state(route.name)
         if self.limits.applies_to(route.model):
-            record.input_tokens = input_tokens(route.model, parsed, client)
+            record.input_tokens = await input_tokens(self.tokens, route.model, request.body, client)
             try:
                 await self.limits.check(route.model, headers, record.input_tokens)
             except GatewayError:
                 record.rate_limited = True
                 raise
-        include_usage = streaming and _wants_usage(parsed)
+        return route, upstream
+
+    def _build(
+        self,
+        client: ClientApi,
+        headers: dict[str, str],
+        body: bytes,
+        request: _ParsedRequest,
+        route: ProviderRoute,
+        upstream: UpstreamApi,
+        record: RequestRecord,
+    ) -> _Outbound:
+        """Translate the body and build the upstream headers (signed, with trace context).
+
+        Writes only the record's span (through the observer)."""
         cache_min_tokens = self.settings.prompt_cache_min_tokens
         if headers.get(PROMPT_CACHE_HEADER, "").lower() == "off":
             cache_min_tokens = None
@@ -177,41 +226,68 @@ class Pipeline:
                 provider=route.provider_id,
                 model=route.model,
                 cache_min_prefix_tokens=cache_min_tokens,
-                decoded=parsed,
+                decoded=request.body,
             )
         except RequestParseError as exc:
             raise BadRequest(f"Request parsing error: {exc}") from None
         except UnsupportedConversionError as exc:
             raise BadRequest(str(exc)) from None
+        streaming = request.streaming
         target = route.target(client, streaming)
         upstream_headers = build_upstream_headers(
             route.auth, upstream, headers, target, upstream_body
         )
         upstream_headers[REQUEST_ID_HEADER] = record.request_id
         self.observer.propagate(headers, upstream_headers, record)
+        return _Outbound(
+            upstream=upstream,
+            url=route.url(client, streaming),
+            headers=upstream_headers,
+            body=upstream_body,
+            reported_model=route.model,
+            secrets=route.client_secret(headers),
+        )
+
+    async def _send_and_relay(
+        self,
+        client: ClientApi,
+        request: _ParsedRequest,
+        outbound: _Outbound,
+        record: RequestRecord,
+        relay: _Relay,
+    ) -> None:
+        """Send upstream (with retries) and relay the answer to the client.
+
+        Writes the record's upstream facts: attempts, upstream times, status, usage."""
         attempts = Attempts()
         record.upstream_started = time.perf_counter()
         deadline = time.monotonic() + self.settings.route_timeout
         try:
             response = await self.transport.send(
-                route.url(client, streaming), upstream_headers, upstream_body, attempts, deadline
+                outbound.url, outbound.headers, outbound.body, attempts, deadline
             )
         finally:
             record.attempts = attempts.count
-        reported_model = requested or route.model
+        upstream = outbound.upstream
+        relay.secrets = outbound.secrets
         try:
             if response.status >= 400:
                 await self._relay_error(response, upstream, client, relay)
             elif response.status >= 300:
                 raise _redirect_refused(response)
-            elif streaming:
+            elif request.streaming:
                 translator = new_stream_translator(
-                    upstream, client, model=reported_model, include_usage=include_usage
+                    upstream,
+                    client,
+                    model=outbound.reported_model,
+                    include_usage=request.include_usage,
                 )
                 relay.translator = translator
                 await self._relay_stream(response, translator, relay, record)
             else:
-                await self._relay_json(response, upstream, client, reported_model, relay, record)
+                await self._relay_json(
+                    response, upstream, client, outbound.reported_model, relay, record
+                )
         except BaseException:
             response.close()
             raise
@@ -219,7 +295,6 @@ class Pipeline:
             response.release()
             if not record.upstream_ended:
                 record.upstream_ended = time.perf_counter()
-        self.observer.fill_missing_usage(record, parsed, client)
 
     async def _relay_error(
         self,
@@ -228,9 +303,9 @@ class Pipeline:
         client: ClientApi,
         relay: _Relay,
     ) -> None:
-        payload = await _read_upstream_body(response)
+        payload = await read_bounded(response, self.settings.upstream.max_body_bytes)
         relay.record.upstream_ended = time.perf_counter()
-        body = translate_error(payload, response.status, upstream, client)
+        body = relay.scrub(translate_error(payload, response.status, upstream, client))
         relay.record.error = f"upstream status {response.status}"
         await relay.complete(response.status, body, JSON_CONTENT_TYPE, _passed_headers(response))
 
@@ -243,22 +318,35 @@ class Pipeline:
         relay: _Relay,
         record: RequestRecord,
     ) -> None:
-        payload = await _read_upstream_body(response)
+        payload = await read_bounded(response, self.settings.upstream.max_body_bytes)
         record.upstream_ended = time.perf_counter()
         try:
             body, usage = translate_response_with_usage(payload, upstream, client, model=model)
+        except ReplyShapeError as exc:
+            raise _unusable_reply(response, str(exc)) from None
         except HermesError as exc:
-            raise GatewayError(
-                f"upstream response could not be translated: {exc}", status=502
-            ) from None
+            logger.warning("upstream response could not be translated: %s", exc)
+            raise BadGateway("upstream response could not be translated") from None
         if usage is None and same_api(client, upstream):
             _require_json_object(payload, response)
         if usage is not None:
             record.input_tokens = usage.input_tokens
             record.output_tokens = usage.output_tokens
         else:
-            record.output_tokens = _counted_output_tokens(payload, upstream, record.model)
+            record.output_tokens = await self._counted_output_tokens(
+                payload, upstream, record.model
+            )
         await relay.complete(response.status, body, JSON_CONTENT_TYPE, _passed_headers(response))
+
+    async def _counted_output_tokens(
+        self, payload: bytes, upstream: UpstreamApi, model: str
+    ) -> int | None:
+        """Output tokens counted locally for a response that reported no usage."""
+        try:
+            text = response_output_text(payload, upstream)
+        except HermesError:
+            return None
+        return await self.tokens.count(model, text)
 
     async def _relay_stream(
         self,
@@ -268,8 +356,12 @@ class Pipeline:
         record: RequestRecord,
     ) -> None:
         await relay.start(response.status, SSE_CONTENT_TYPE, _passed_headers(response))
+        budget = self.settings.upstream.max_stream_bytes
         try:
             async for chunk in response.content.iter_any():
+                budget -= len(chunk)
+                if budget < 0:
+                    raise StreamTooLargeError(self.settings.upstream.max_stream_bytes)
                 out = translator.feed(chunk)
                 if out:
                     if not record.first_token_at and translator.first_token_seen:
@@ -281,10 +373,12 @@ class Pipeline:
                     break
             record.upstream_ended = time.perf_counter()
             tail = translator.finish()
-        except (aiohttp.ClientError, HermesError) as exc:
+        except (aiohttp.ClientError, HermesError, StreamTooLargeError) as exc:
             record.upstream_ended = time.perf_counter()
             record.error = f"upstream stream failed: {exc or type(exc).__name__}"
-            tail = translator.fail(record.error)
+            # The client learns what failed; upstream bytes quoted by an error stay in the log.
+            own = isinstance(exc, StreamTooLargeError | SseBufferOverflowError)
+            tail = translator.fail(str(exc) if own else "upstream stream failed")
         usage = translator.usage
         if usage is not None:
             record.input_tokens = usage.input_tokens or record.input_tokens
@@ -294,17 +388,82 @@ class Pipeline:
         await relay.end(tail)
 
 
+@dataclass(frozen=True, slots=True)
+class _ParsedRequest:
+    """The decoded client request and the facts read from it."""
+
+    body: dict[str, Any]
+    requested: str | None
+    streaming: bool
+    include_usage: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Outbound:
+    """The request to send upstream."""
+
+    upstream: UpstreamApi
+    url: URL
+    headers: dict[str, str]
+    body: bytes
+    reported_model: str
+    secrets: tuple[bytes, ...] = ()
+    """Forms of the client's own key when it is passed upstream (masked in the answer)."""
+
+
+def _parse(client: ClientApi, body: bytes, record: RequestRecord) -> _ParsedRequest:
+    """Decode and check the client body (400 when it is unusable).
+
+    Writes the record's request facts: requested model, streaming."""
+    parsed = decode_client_json(body)
+    if not isinstance(parsed, dict):
+        raise BadRequest("Request parsing error: the body must be a JSON object")
+    if client is not ClientApi.RESPONSES and not isinstance(parsed.get("messages"), list):
+        raise BadRequest("Request parsing error: `messages` must be a list", param="messages")
+    requested = parsed.get("model")
+    if requested is not None and not isinstance(requested, str):
+        raise BadRequest("Request parsing error: `model` must be a string", param="model")
+    streaming = parsed.get("stream") is True
+    record.requested_model = requested or ""
+    record.streaming = streaming
+    return _ParsedRequest(
+        body=parsed,
+        requested=requested,
+        streaming=streaming,
+        include_usage=streaming and _wants_usage(parsed),
+    )
+
+
+class StreamTooLargeError(Exception):
+    """An upstream stream exceeded the byte limit of one response."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"upstream stream exceeds the limit of {limit} bytes")
+
+
 class _Relay:
     """Sends the client response and remembers whether any byte has gone out."""
 
-    __slots__ = ("finished", "id_header", "record", "send", "translator")
+    __slots__ = ("finished", "id_header", "record", "scrubber", "secrets", "send", "translator")
 
-    def __init__(self, send: Send, id_header: tuple[bytes, bytes], record: RequestRecord) -> None:
+    def __init__(
+        self,
+        send: Send,
+        id_header: tuple[bytes, bytes],
+        record: RequestRecord,
+        scrubber: SecretScrubber,
+    ) -> None:
         self.send = send
         self.id_header = id_header
         self.record = record
+        self.scrubber = scrubber
+        self.secrets: tuple[bytes, ...] = ()
         self.translator: StreamTranslator | None = None
         self.finished = False
+
+    def scrub(self, data: bytes) -> bytes:
+        """``data`` with every configured secret and the client's passed-on key masked."""
+        return self.scrubber.scrub(data, self.secrets)
 
     async def complete(
         self,
@@ -316,6 +475,7 @@ class _Relay:
         self.record.status = status
         self.record.response_started = True
         await send_response(self.send, status, body, [content_type, self.id_header, *extra])
+        self.finished = True
 
     async def start(
         self, status: int, content_type: tuple[bytes, bytes], extra: list[tuple[bytes, bytes]]
@@ -326,10 +486,12 @@ class _Relay:
         await self.send({"type": "http.response.start", "status": status, "headers": headers})
 
     async def chunk(self, data: bytes) -> None:
+        data = self.scrub(data)
         await self.send({"type": "http.response.body", "body": data, "more_body": True})
 
     async def end(self, data: bytes) -> None:
         self.finished = True
+        data = self.scrub(data)
         await self.send({"type": "http.response.body", "body": data, "more_body": False})
 
     async def error(self, client: ClientApi, exc: GatewayError) -> None:
@@ -351,24 +513,57 @@ async def _watch_disconnect(
             return
 
 
-def _redirect_refused(response: aiohttp.ClientResponse) -> BadGateway:
-    """Redirects are not followed (they would carry the provider's credentials elsewhere)."""
-    location = response.headers.get("location", "nowhere")
-    return BadGateway(
-        f"upstream answered {response.status} redirecting to {location}; redirects are not "
-        "followed: set the provider's base_url to the final address"
+def _no_conversation_state(provider: str) -> BadRequest:
+    """400 for `previous_response_id` to a provider without Responses state: forwarding only
+    the new input would answer without the conversation's history."""
+    return BadRequest(
+        f"previous_response_id is not supported here: provider '{provider}' keeps no "
+        "Responses API conversation state and the LLM egress stores none. Send the request to "
+        "the model listener (brightstaff, with state_storage configured), or send the whole "
+        "conversation in `input`.",
+        param="previous_response_id",
+        code="previous_response_not_supported",
     )
 
 
-async def _read_upstream_body(response: aiohttp.ClientResponse) -> bytes:
-    """The whole upstream body; a body cut short or undecodable is a 502."""
-    try:
-        return await response.read()
-    except aiohttp.ClientError as exc:
-        raise BadGateway(
-            f"upstream response body failed after status {response.status}: "
-            f"{exc or type(exc).__name__}"
-        ) from None
+def _redirect_refused(response: aiohttp.ClientResponse) -> BadGateway:
+    """Redirects are not followed (they would carry the provider's credentials elsewhere).
+    The target is logged, not told to the client (it may be an internal address)."""
+    location = response.headers.get("location", "nowhere")
+    logger.warning("upstream answered %s redirecting to %s", response.status, location)
+    return BadGateway(
+        f"upstream answered {response.status} (a redirect); redirects are not followed: set "
+        "the provider's base_url to the final address (the service log names it)"
+    )
+
+
+def _unusable_reply(response: aiohttp.ClientResponse, problem: str) -> BadGateway:
+    """502 for a success body the client cannot use. ``problem`` is the parser's or the
+    gateway's wording, never upstream bytes; the content type is logged only."""
+    content_type = response.headers.get("content-type", "none")
+    logger.warning(
+        "upstream answered %s with an unusable body (content-type %s): %s",
+        response.status,
+        content_type,
+        problem,
+    )
+    return BadGateway(f"upstream answered {response.status} with a body that is {problem}")
+
+
+async def _nested_too_deeply(client: ClientApi, relay: _Relay) -> None:
+    """JSON nested deeper than the interpreter can walk: the client's body (400) or, once
+    the request went upstream, the upstream's answer (502)."""
+    record = relay.record
+    error: GatewayError
+    if record.upstream_started:
+        error = BadGateway("upstream response is nested too deeply")
+    else:
+        error = BadRequest(NESTING_TOO_DEEP)
+    record.error = error.message
+    if relay.translator is not None and not relay.finished:
+        await relay.end(relay.translator.fail(error.message))
+    else:
+        await relay.error(client, error)
 
 
 def _require_json_object(payload: bytes, response: aiohttp.ClientResponse) -> None:
@@ -377,16 +572,12 @@ def _require_json_object(payload: bytes, response: aiohttp.ClientResponse) -> No
     try:
         msgspec.json.decode(payload, type=msgspec.Raw)
     except msgspec.DecodeError as exc:
-        problem = str(exc)
+        problem = f"not a JSON object ({exc})"
     else:
         if payload.lstrip()[:1] == b"{":
             return
-        problem = "not a JSON object"
-    content_type = response.headers.get("content-type", "none")
-    raise BadGateway(
-        f"upstream answered {response.status} with a body that is not a JSON object "
-        f"(content-type {content_type}): {problem}"
-    )
+        problem = "not a JSON object (another JSON value)"
+    raise _unusable_reply(response, problem)
 
 
 def _wants_usage(parsed: dict[str, Any]) -> bool:
@@ -401,11 +592,3 @@ def _passed_headers(response: aiohttp.ClientResponse) -> list[tuple[bytes, bytes
         if lowered == b"retry-after" or lowered.startswith(_FORWARDED_RESPONSE_PREFIXES):
             out.append((lowered, value))
     return out
-
-
-def _counted_output_tokens(payload: bytes, upstream: UpstreamApi, model: str) -> int | None:
-    """Output tokens counted locally for a response that reported no usage."""
-    try:
-        return count_tokens(model, response_output_text(payload, upstream))
-    except HermesError:
-        return None

@@ -19,7 +19,7 @@ from plano_common.ratelimit import (
     RedisRateLimiter,
     TimeUnit,
 )
-from plano_common.tokenizer import count_tokens
+from plano_common.token_counter import AsyncTokenCounter
 
 
 def rules_from_config(limits: Iterable[RateLimit]) -> list[RateLimitRule]:
@@ -31,14 +31,19 @@ def rules_from_config(limits: Iterable[RateLimit]) -> list[RateLimitRule]:
             selector_value=limit.selector_value,
             tokens=limit.tokens,
             unit=TimeUnit(limit.unit),
+            enforce=limit.enforce,
+            default_value=limit.default_value,
         )
         for limit in limits
     ]
 
 
-def input_tokens(model: str, body: dict[str, Any], client: ClientApi) -> int:
-    """Input tokens of a decoded client request (all its message text, tokenised for `model`)."""
-    return count_tokens(model, message_text(body, client))
+async def input_tokens(
+    counter: AsyncTokenCounter, model: str, body: dict[str, Any], client: ClientApi
+) -> int:
+    """Input tokens of a decoded client request (all its message text, tokenized for `model`
+    off the event loop, estimated when it is very long)."""
+    return await counter.count(model, message_text(body, client))
 
 
 class TokenLimits:

@@ -6,32 +6,44 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import Span
 
+__all__ = ["RequestRecord"]
+
 
 @dataclass(slots=True)
 class RequestRecord:
-    """Mutable facts about one request, filled in as it is served."""
+    """Mutable facts about one request, filled in as it is served.
 
+    Each group of fields is written by the one phase named above it."""
+
+    # Set on arrival (Pipeline.__call__).
     request_id: str
     path: str
     started: float
     client_api: str = ""
-    provider: str = "none"
-    model: str = "none"
+    # Parse phase (pipeline._parse).
     requested_model: str = ""
     streaming: bool = False
+    # Route-and-limit phase (Pipeline._route); the relay phase replaces input_tokens with
+    # the upstream's usage, or counts them when no limit did (Observer.fill_missing_usage).
+    provider: str = "none"
+    model: str = "none"
+    input_tokens: int | None = None
+    rate_limited: bool = False
+    # Build phase (Observer.propagate).
+    span: Span | None = None
+    # Send-and-relay phase (Pipeline._send_and_relay and the _Relay it drives).
     status: int = 0
     attempts: int = 0
     upstream_started: float = 0.0
     upstream_ended: float = 0.0
     first_token_at: float = 0.0
-    ended: float = 0.0
-    input_tokens: int | None = None
     output_tokens: int | None = None
     response_started: bool = False
+    # Outcome: `error` by whichever phase fails, the rest by Pipeline.__call__ and the
+    # disconnect watcher.
     disconnected: bool = False
-    rate_limited: bool = False
     error: str = ""
-    span: Span | None = None
+    ended: float = 0.0
 
     @property
     def duration(self) -> float:

@@ -1,4 +1,9 @@
-"""Provider selection and the per-provider upstream details, computed once and cached."""
+"""Provider selection and the per-provider upstream details, computed once and cached.
+
+The hint header and the body model are checked with ``plano_common.model_ids.check_model_id``
+before any lookup, and the route table also builds, once per config, the bounded metric labels
+of the configured models and the scrubber of every configured secret.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,22 @@ from yarl import URL
 from hermesllm.apis import ClientApi
 from hermesllm.provider_ids import ProviderId
 from hermesllm.providers import upstream_path
-from llm_gateway.auth import (
-    ProviderAuth,
-    UpstreamTarget,
-    aws_credentials_from_env,
-    region_from_host,
-)
+from llm_gateway.auth import ProviderAuth, UpstreamTarget, client_credential
 from llm_gateway.sigv4 import AwsCredentials
 from plano_common.config.types import PlanoConfig, Provider
 from plano_common.errors import BadRequest, ModelNotFound
+from plano_common.metric_labels import DEFAULT_WILDCARD_MODELS, ModelLabels
+from plano_common.model_ids import DEFAULT_MAX_MODEL_ID_LENGTH, check_model_id
 from plano_common.providers import ProviderTable
+from plano_common.secret_scrub import SecretScrubber, secret_forms
+
+__all__ = [
+    "PROVIDER_HINT_HEADER",
+    "ProviderRoute",
+    "RouteTable",
+    "configured_secrets",
+    "provider_auth",
+]
 
 PROVIDER_HINT_HEADER = "x-arch-llm-provider-hint"
 _ROUTE_CACHE_LIMIT = 4096
@@ -51,6 +62,11 @@ class ProviderRoute:
         url = URL(f"{self.scheme}://{target.authority}{path}{suffix}", encoded=True)
         return target, url
 
+    def client_secret(self, headers: Mapping[str, str]) -> tuple[bytes, ...]:
+        """The forms of the client's own key when this provider passes it upstream (it must
+        then be masked in what the upstream answers), else nothing."""
+        return secret_forms(client_credential(headers)) if self.auth.passthrough else ()
+
     def target(self, client: ClientApi, streaming: bool) -> UpstreamTarget:
         """Upstream address and path for a request of `client` API."""
         return self._lookup(client, streaming)[0]
@@ -67,20 +83,18 @@ class ProviderRoute:
         return found
 
 
-def provider_auth(provider: Provider, environ: Mapping[str, str]) -> ProviderAuth:
-    """The credentials of a provider (AWS keys from its config, else the environment)."""
+def provider_auth(provider: Provider) -> ProviderAuth:
+    """The credentials of a provider; a Bedrock provider's AWS region and keys come from the
+    config (`Provider.aws`, which already consulted the host and the environment)."""
     aws_credentials: AwsCredentials | None = None
     region: str | None = None
-    if provider.provider_id is ProviderId.AMAZON_BEDROCK:
-        aws = provider.aws
-        if aws is not None and aws.access_key_id and aws.secret_access_key:
+    aws = provider.aws if provider.provider_id is ProviderId.AMAZON_BEDROCK else None
+    if aws is not None:
+        region = aws.region
+        if aws.access_key_id and aws.secret_access_key:
             aws_credentials = AwsCredentials(
                 aws.access_key_id, aws.secret_access_key, aws.session_token
             )
-        else:
-            aws_credentials = aws_credentials_from_env(environ)
-        region = (aws.region if aws is not None else None) or region_from_host(provider.host)
-        region = region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     return ProviderAuth(
         name=provider.name,
         provider_id=provider.provider_id,
@@ -97,11 +111,30 @@ class RouteTable:
     """Picks the provider of a request: hint header, else body model (aliases, wildcards),
     else the default provider. Unknown names are errors, never a silent fallback."""
 
-    def __init__(self, config: PlanoConfig, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: PlanoConfig,
+        environ: Mapping[str, str] | None = None,
+        *,
+        max_model_id_length: int = DEFAULT_MAX_MODEL_ID_LENGTH,
+    ) -> None:
         self.providers = ProviderTable(config)
         self._environ = os.environ if environ is None else environ
         self._routes: dict[tuple[str, str], ProviderRoute] = {}
         self._known = [p.name for p in config.model_providers if not p.internal]
+        self._max_model_id_length = max_model_id_length
+        self.scrubber = SecretScrubber(configured_secrets(config, self._environ))
+
+    def model_labels(self, wildcard_models: int = DEFAULT_WILDCARD_MODELS) -> ModelLabels:
+        """Bounded metric labels knowing every configured (provider, model) pair, including
+        the catalog models a wildcard expands to."""
+        entries = [p for p in self.providers.providers if not p.wildcard]
+        for listed in self.providers.models_listing()["data"]:
+            found = self.providers.resolve(listed["id"])
+            if found is not None:
+                entries.append(found)
+        configured = [(p.name, p.model) for p in entries]
+        return ModelLabels(configured, wildcard_models=wildcard_models)
 
     def route_for(self, provider: Provider) -> ProviderRoute:
         """The cached route of a resolved provider."""
@@ -119,13 +152,20 @@ class RouteTable:
                 port=provider.port,
                 path_prefix=provider.path_prefix,
                 http_host=provider.http_host,
-                auth=provider_auth(provider, self._environ),
+                auth=provider_auth(provider),
             )
             self._routes[key] = route
         return route
 
     def select(self, hint: str | None, requested_model: str | None) -> ProviderRoute:
-        """The route of a request from its hint header and body model."""
+        """The route of a request from its hint header and body model (each checked first)."""
+        limit = self._max_model_id_length
+        if hint:
+            check_model_id(
+                hint, max_length=limit, source=f"the {PROVIDER_HINT_HEADER} header", param=None
+            )
+        if requested_model:
+            check_model_id(requested_model, max_length=limit)
         name = hint or requested_model
         if not name:
             return self.route_for(self._default())
@@ -145,3 +185,23 @@ class RouteTable:
                 param="model",
             )
         return default
+
+
+def configured_secrets(config: PlanoConfig, environ: Mapping[str, str]) -> list[str]:
+    """Every secret the gateway sends upstream: access keys and AWS keys (config, else the
+    environment when a Bedrock provider signs with it)."""
+    secrets: list[str] = []
+    bedrock = False
+    for provider in config.model_providers:
+        if provider.access_key:
+            secrets.append(provider.access_key)
+        aws = provider.aws
+        if aws is not None:
+            secrets.extend(
+                s for s in (aws.secret_access_key, aws.session_token, aws.access_key_id) if s
+            )
+        bedrock = bedrock or provider.provider_id is ProviderId.AMAZON_BEDROCK
+    if bedrock:
+        names = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
+        secrets.extend(environ[name] for name in names if environ.get(name))
+    return secrets

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+__all__ = ["ALGORITHM", "AwsCredentials", "sign_headers", "signing_key"]
+
 ALGORITHM = "AWS4-HMAC-SHA256"
 
 

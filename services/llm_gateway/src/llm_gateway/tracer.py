@@ -8,6 +8,8 @@ from opentelemetry.sdk.trace import SpanProcessor
 from plano_common.config.types import PlanoConfig
 from plano_common.tracing import Tracing, setup_tracing
 
+__all__ = ["SERVICE_NAME", "gateway_tracing"]
+
 SERVICE_NAME = "plano(llm)"
 
 
