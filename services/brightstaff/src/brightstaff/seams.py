@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from opentelemetry.trace import SpanContext
+
 from hermesllm.apis import ClientApi
 from plano_common.config.types import RoutingPreference
 
@@ -195,6 +197,8 @@ class ResponseSummary:
     """The reply's text, joined from the stream for streamed requests."""
     duration_seconds: float = 0.0
     time_to_first_token_seconds: float | None = None
+    span_context: SpanContext | None = None
+    """The request's span (already ended), for after-response work recording its own child span."""
 
 
 class AfterResponse(Protocol):
