@@ -6,7 +6,7 @@ streaming transformation (`litellm.llms.anthropic.chat.handler.ModelResponseIter
 LiteLLM's separate venv through a subprocess), and prints events/s, MB/s and the ratio.
 
 LiteLLM is timed two ways: its iterator alone (lines already split, chunks left as Python
-objects: the most favourable case for it) and its iterator plus serialising each chunk to the
+objects: the most favorable case for it) and its iterator plus serializing each chunk to the
 `data: {json}` wire form the client receives. hermesllm is timed from raw network bytes (64 KiB
 reads, SSE parsing included) to client wire bytes; its same-API pass-through (bytes forwarded,
 usage and first token extracted) is shown for reference.
@@ -42,7 +42,7 @@ def parse_only():
     for _ in ModelResponseIterator(iter(lines), sync_stream=True):
         pass
 
-def parse_and_serialise():
+def parse_and_serialize():
     out = []
     for chunk in ModelResponseIterator(iter(lines), sync_stream=True):
         if isinstance(chunk, dict):  # its placeholder for `event:` lines; never sent
@@ -60,7 +60,7 @@ def best(fn):
         times.append(time.perf_counter() - start)
     return min(times)
 
-timings = {"parse_only": best(parse_only), "parse_and_serialise": best(parse_and_serialise)}
+timings = {"parse_only": best(parse_only), "parse_and_serialize": best(parse_and_serialize)}
 print(json.dumps(timings))
 """
 
@@ -219,9 +219,9 @@ def main() -> None:
     if theirs is None:
         return
     row("litellm (iterator only)", theirs["parse_only"])
-    row("litellm (iterator + serialise)", theirs["parse_and_serialise"])
+    row("litellm (iterator + serialize)", theirs["parse_and_serialize"])
     print(f"ratio vs litellm iterator only:        {theirs['parse_only'] / ours:.1f}x")
-    print(f"ratio vs litellm iterator + serialise: {theirs['parse_and_serialise'] / ours:.1f}x")
+    print(f"ratio vs litellm iterator + serialize: {theirs['parse_and_serialize'] / ours:.1f}x")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ separate venv (`bench/litellm_venv.sh`), in a subprocess of this same run.
 Run: uv run python bench/bench_translate.py [--seconds 2]
 
 The first hermesllm line is the full gateway path (`prepare_upstream_request` with prompt
-caching on: it also applies provider normalisation and Anthropic prompt-cache breakpoints);
+caching on: it also applies provider normalization and Anthropic prompt-cache breakpoints);
 the second is the translation alone, the same work the LiteLLM functions do.
 """
 
@@ -287,7 +287,7 @@ def main() -> None:
         f"{len(response_bytes)} response bytes; best of {args.rounds} alternating rounds"
     )
     for label, key, note in (
-        ("hermesllm full", "full", "prepare_upstream_request: + normalisation, cache breakpoints"),
+        ("hermesllm full", "full", "prepare_upstream_request: + normalization, cache breakpoints"),
         ("hermesllm translation", "translation", "parse + render + encode, like LiteLLM's"),
         (f"litellm {version}", "litellm", "map_openai_params + transform_request/response"),
     ):

@@ -14,6 +14,7 @@ DISTRIBUTIONS = {
     "services/llm_gateway": ("llm-gateway", "llm_gateway"),
     "services/prompt_gateway": ("prompt-gateway", "prompt_gateway"),
     "services/brightstaff": ("brightstaff", "brightstaff"),
+    "packages/planoai": ("planoai", "planoai"),
 }
 
 
