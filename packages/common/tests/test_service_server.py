@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from plano_common.disconnect import ClientConnection, client_connection
 from plano_common.server import Listener, StartupError, bind_listeners, serve_listeners
 from plano_common.server_settings import ServerSettings
 
@@ -100,3 +101,58 @@ async def test_a_failed_app_startup_is_a_one_line_startup_error() -> None:
     bound = bind_listeners([Listener("main", "127.0.0.1", _free_port(), app)])
     with pytest.raises(StartupError, match=r"^OSError: database unreachable$"):
         await asyncio.wait_for(serve_listeners(bound, ServerSettings(), service="svc"), 15)
+
+
+async def test_a_request_learns_through_its_client_connection_that_the_client_left() -> None:
+    seen: list[ClientConnection | None] = []
+    left = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _App(b"")(scope, receive, send)
+            return
+        await receive()
+        connection = client_connection(scope)
+        seen.append(connection)
+        if connection is not None:
+            connection.on_close(left.set)
+        await asyncio.wait_for(left.wait(), 10)
+
+    port = _free_port()
+    bound = bind_listeners([Listener("main", "127.0.0.1", port, app)])
+    settings = ServerSettings(drain_seconds=1)
+    server = asyncio.create_task(serve_listeners(bound, settings, service="svc"))
+    try:
+        for _ in range(100):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        writer.write(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi")
+        await writer.drain()
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        assert seen and seen[0] is not None and not seen[0].closed
+        writer.transport.abort()
+        await asyncio.wait_for(left.wait(), 5)
+        assert seen[0].closed
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(server, 15)
+
+
+def test_client_connection_callbacks_run_once_and_late_ones_at_once() -> None:
+    calls: list[str] = []
+    connection = ClientConnection()
+    connection.on_close(lambda: calls.append("first"))
+    removed = lambda: calls.append("removed")  # noqa: E731
+    connection.on_close(removed)
+    connection.remove(removed)
+    connection.remove(removed)
+    connection.close()
+    connection.close()
+    connection.on_close(lambda: calls.append("late"))
+    assert calls == ["first", "late"]

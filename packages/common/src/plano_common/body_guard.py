@@ -15,13 +15,13 @@ Rejections close the connection and use the client's error dialect (Anthropic sh
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hermesllm.apis import ClientApi, client_api_for_path
 from hermesllm.error_bodies import render_error
+from plano_common.deadlines import Deadlines
 
 __all__ = ["BodyBudget", "BodyGuard", "BodyLimits", "error_response"]
 
@@ -74,6 +74,7 @@ class BodyGuard:
     def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
         self.app = app
         self.limits = limits
+        self._deadlines = Deadlines(limits.timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,7 +102,7 @@ class BodyGuard:
             self._reserve(buffered, declared)
         size = 0
         try:
-            async with asyncio.timeout(limits.timeout):
+            with self._deadlines.limit():
                 while True:
                     message = await receive()
                     if message["type"] != "http.request":

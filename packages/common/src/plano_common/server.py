@@ -9,7 +9,10 @@ Hypercorn parses HTTP (h11/h2); this module owns the rest of a worker's life:
   request head must be complete within the header timeout (counted from the connection's start,
   or from the first byte of a later request on a kept-alive connection);
 - every app sits behind ``BodyGuard`` (body deadline, per-request cap, shared budget) and a gate
-  that refuses requests once shutdown has begun;
+  that refuses requests once shutdown has begun and gives each request the ``Drain`` and its
+  ``ClientConnection`` (``plano_common.disconnect``: callbacks when the client goes away);
+- the bytes of a response written in one loop turn go out in one write (head and body of a
+  small response together);
 - SIGTERM/SIGINT drain: listeners close, idle connections close, in-flight requests get the
   drain time, then the ``Drain`` is cut (handlers end their responses cleanly), and what still
   runs a few seconds later is canceled. A second signal cuts at once.
@@ -22,19 +25,22 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from hypercorn.asyncio.lifespan import Lifespan
 from hypercorn.asyncio.tcp_server import MAX_RECV, TCPServer
-from hypercorn.asyncio.worker_context import WorkerContext
+from hypercorn.asyncio.worker_context import AsyncioSingleTask, WorkerContext
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.events import Closed, RawData, Updated
+from hypercorn.typing import TaskGroup
 from hypercorn.utils import LifespanFailureError, LifespanTimeoutError, wrap_app
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plano_common.body_guard import BodyBudget, BodyGuard, BodyLimits, error_response
+from plano_common.disconnect import CLIENT_CONNECTION_EXTENSION, ClientConnection
 from plano_common.drain import DRAIN_EXTENSION, Drain
 from plano_common.server_settings import ServerSettings
 
@@ -52,6 +58,12 @@ logger = logging.getLogger("plano.server")
 
 CUT_GRACE_SECONDS = 5.0
 """After the cut, how long handlers get to write their last bytes before being canceled."""
+
+TIMER_SLACK_SECONDS = 0.001
+"""How early an idle deadline may be taken as reached (loop timers have millisecond steps)."""
+
+WRITE_BATCH_BYTES = 64 * 1024
+"""Queued response bytes that a connection writes at once instead of at the end of the turn."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +133,25 @@ def _bind(listener: Listener) -> socket.socket:
     return sock
 
 
+class _Config(HypercornConfig):
+    """Hypercorn's settings; the headers it adds to every response (date, server) are built
+    once per second and protocol instead of once per response."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._response_headers: dict[str, tuple[int, list[tuple[bytes, bytes]]]] = {}
+
+    def response_headers(self, protocol: str) -> list[tuple[bytes, bytes]]:
+        second = int(time.time())
+        cached = self._response_headers.get(protocol)
+        if cached is None or cached[0] != second:
+            cached = self._response_headers[protocol] = (second, super().response_headers(protocol))
+        return list(cached[1])
+
+
 def hypercorn_config(settings: ServerSettings) -> HypercornConfig:
     """Hypercorn settings: no Hypercorn access log (services log their own), our keep-alive."""
-    config = HypercornConfig()
+    config = _Config()
     config.accesslog = None
     config.errorlog = "-"
     config.loglevel = "WARNING"
@@ -131,24 +159,98 @@ def hypercorn_config(settings: ServerSettings) -> HypercornConfig:
     return config
 
 
+class _IdleTimer(AsyncioSingleTask):
+    """Hypercorn's idle task as a deadline watched by one loop timer.
+
+    Arming sets the deadline; the loop timer moves only when the deadline comes earlier than
+    the time it waits for (a later deadline is picked up when it fires), so a request on a
+    kept-alive connection costs no task and usually no new timer. At the deadline (at once
+    when the worker is terminating) the action runs in the connection's task group. `expire`
+    runs an armed action now (the drain closes idle connections this way); `cancel` disarms
+    and drops the loop timer."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, delay: Callable[[], float], context: WorkerContext
+    ) -> None:
+        super().__init__()
+        self._loop = loop
+        self._delay = delay
+        self._context = context
+        self._deadline = 0.0
+        self._armed: tuple[TaskGroup, Callable[[], Awaitable[None]]] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def restart(self, task_group: TaskGroup, action: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.0 if self._context.terminated.is_set() else self._delay()
+        self._deadline = self._loop.time() + delay
+        self._armed = (task_group, action)
+        if self._timer is None or self._timer.when() > self._deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(self._deadline, self._check)
+
+    async def stop(self) -> None:
+        self._armed = None
+
+    def expire(self) -> None:
+        """Run the armed action now (nothing when the timer is not armed)."""
+        armed, self._armed = self._armed, None
+        if armed is not None:
+            task_group, action = armed
+            task_group.spawn(action)
+
+    def cancel(self) -> None:
+        """Disarm and drop the loop timer."""
+        self._armed = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._armed is None:
+            return
+        if self._loop.time() + TIMER_SLACK_SECONDS < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._check)
+            return
+        self.expire()
+
+
 class _Connection(TCPServer):
-    """Hypercorn's connection handler, with two changes we own.
+    """Hypercorn's connection handler, with changes we own.
 
     - Close when the client has closed: Hypercorn keeps the connection (and its fd) until the
       keep-alive timer fires even after the client's FIN; here the timer stops at EOF and a
       connection that becomes idle after EOF closes at once.
     - Header timeout: the timer that closes idle connections uses the (shorter) header timeout
       from the connection's start and from the first byte of each later request head.
+    - The idle timer is a loop timer (`_IdleTimer`), not a task restarted for every request.
+    - Writes are joined: the bytes Hypercorn produces for one response body message (with the
+      response head before the first one, the end of a chunked body with the last) go out in
+      one write as soon as the app's `send` returns (`flush`, called by the gate), at the end
+      of the loop turn for bytes Hypercorn sends on its own, or at once when
+      `WRITE_BATCH_BYTES` are waiting.
+    - The end of the connection (client closed or reset it, a write failed, the server closed
+      it) closes its `ClientConnection`, which tells the request in flight.
     """
 
-    def __init__(self, header_timeout: float, *args: Any) -> None:
+    def __init__(self, header_timeout: float, client: ClientConnection, *args: Any) -> None:
         super().__init__(*args)
         self._header_timeout = header_timeout
+        self._client = client
         self._idle = True
         self._head_started = True
         self._peer_closed = False
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._flush_handle: asyncio.Handle | None = None
+        self._idle_timer = _IdleTimer(self.loop, self._idle_seconds, self.context)
+        self.idle_task = self._idle_timer
 
     async def protocol_send(self, event: Any) -> None:
+        if isinstance(event, RawData):
+            await self._write(event.data)
+            return
         if isinstance(event, Updated):
             self._idle = event.idle
             self._head_started = False
@@ -156,6 +258,53 @@ class _Connection(TCPServer):
                 await self._close()
                 return
         await super().protocol_send(event)
+
+    async def _write(self, data: bytes) -> None:
+        """Queue bytes for the turn's write; wait while the socket's send buffer is full."""
+        if not data:
+            return
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= WRITE_BATCH_BYTES:
+            self.flush()
+        elif self._flush_handle is None:
+            self._flush_handle = self.loop.call_soon(self.flush)
+        try:
+            await self.writer.drain()
+        except (ConnectionError, RuntimeError):
+            await self.protocol.handle(Closed())
+            self._client.close()
+
+    def flush(self) -> None:
+        """Write the queued bytes now, in one call."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._pending:
+            return
+        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending.clear()
+        self._pending_bytes = 0
+        # A write fails only once the transport is closed; the read side then ends the stream.
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            self.writer.write(data)
+
+    async def _close(self) -> None:
+        self.flush()
+        self._client.close()
+        try:
+            await super()._close()
+        finally:
+            self._idle_timer.cancel()
+
+    async def _initiate_server_close(self) -> None:
+        self.flush()
+        await super()._initiate_server_close()
+        self._client.close()
+
+    def close_if_idle(self) -> None:
+        """Close now when waiting for a request (the worker is terminating)."""
+        self._idle_timer.expire()
 
     async def _read_data(self) -> None:
         while not self.reader.at_eof():
@@ -168,14 +317,18 @@ class _Connection(TCPServer):
                 await self.idle_task.restart(self._task_group, self._idle_timeout)
             await self.protocol.handle(RawData(data))
         await self.protocol.handle(Closed())
+        self._client.close()
         self._peer_closed = True
         await self.idle_task.stop()
 
+    def _idle_seconds(self) -> float:
+        timeout: float = (
+            self._header_timeout if self._head_started else self.config.keep_alive_timeout
+        )
+        return timeout
+
     async def _idle_timeout(self) -> None:
-        timeout = self._header_timeout if self._head_started else self.config.keep_alive_timeout
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.context.terminated.wait(), timeout)
-        await asyncio.shield(self._initiate_server_close())
+        await self._initiate_server_close()
 
 
 def _wrap(app: ASGIApp) -> Any:
@@ -183,17 +336,28 @@ def _wrap(app: ASGIApp) -> Any:
     return wrap_app(cast(Any, app), 0, "asgi")
 
 
-def _gate(app: ASGIApp, drain: Drain) -> ASGIApp:
-    """Put the drain in each request's scope; refuse new requests once draining (503)."""
+def _gate(
+    app: ASGIApp, drain: Drain, client: ClientConnection, flush: Callable[[], None]
+) -> ASGIApp:
+    """Put the drain and the client connection in each request's scope; refuse new requests
+    once draining (503); write each response body message out as soon as the app has sent it
+    (`flush`), so a reply never waits for the work its handler does after sending it."""
 
     async def gate(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             extensions = scope.setdefault("extensions", {})
             extensions[DRAIN_EXTENSION] = drain
+            extensions[CLIENT_CONNECTION_EXTENSION] = client
             if drain.draining and scope["type"] == "http":
                 await error_response(send, scope, 503, "the server is shutting down")
                 return
-        await app(scope, receive, send)
+
+        async def send_now(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body":
+                flush()
+
+        await app(scope, receive, send_now)
 
     return gate
 
@@ -213,6 +377,7 @@ class _Running:
     context: WorkerContext
     lifespans: list[tuple[Lifespan, asyncio.Task[None]]] = field(default_factory=list)
     connections: set[asyncio.Task[Any]] = field(default_factory=set)
+    handlers: set[_Connection] = field(default_factory=set)
     servers: list[asyncio.Server] = field(default_factory=list)
 
 
@@ -233,7 +398,7 @@ async def serve_listeners(
         states: dict[int, dict[str, Any]] = {}
         for each in bound:
             state = await _lifespan_state(each.listener.app, states, running)
-            front = _gate(_front(each.listener, settings, budget), running.drain)
+            front = _front(each.listener, settings, budget)
             running.servers.append(await _start_server(each, front, state, running))
             logger.info("%s listening on %s (%s)", service, each.url, each.listener.name)
         await stop.wait()
@@ -289,7 +454,6 @@ def _last_line(text: str) -> str:
 async def _start_server(
     each: BoundListener, app: ASGIApp, state: dict[str, Any], running: _Running
 ) -> asyncio.Server:
-    wrapped = _wrap(app)
     loop = asyncio.get_running_loop()
     header_timeout = running.settings.header_timeout_seconds
 
@@ -298,8 +462,21 @@ async def _start_server(
         if task is not None:
             running.connections.add(task)
             task.add_done_callback(running.connections.discard)
+        client = ClientConnection()
+        handler: _Connection | None = None
+
+        def flush() -> None:
+            if handler is not None:
+                handler.flush()
+
+        wrapped = _wrap(_gate(app, running.drain, client, flush))
         args = (wrapped, loop, running.config, running.context, state, reader, writer)
-        await _Connection(header_timeout, *args).run()
+        handler = _Connection(header_timeout, client, *args)
+        running.handlers.add(handler)
+        try:
+            await handler.run()
+        finally:
+            running.handlers.discard(handler)
 
     return await asyncio.start_server(on_connection, sock=each.sock, backlog=running.config.backlog)
 
@@ -309,6 +486,8 @@ async def _drain(service: str, running: _Running) -> None:
     drain, seconds = running.drain, running.settings.drain_seconds
     drain.begin()
     await running.context.terminated.set()
+    for handler in list(running.handlers):
+        handler.close_if_idle()
     for server in running.servers:
         server.close()
     logger.info(

@@ -7,9 +7,11 @@ answer (translated, streamed event by event) → metrics, access log, span.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +55,8 @@ from llm_gateway.record import RequestRecord
 from llm_gateway.routes import PROVIDER_HINT_HEADER, ProviderRoute, RouteTable
 from llm_gateway.settings import GatewaySettings
 from llm_gateway.transport import Attempts, UpstreamTransport, read_bounded
+from plano_common.deadlines import Deadlines
+from plano_common.disconnect import client_connection
 from plano_common.drain import DrainCutError, cut_on_drain
 from plano_common.errors import (
     BadGateway,
@@ -93,17 +97,18 @@ class Pipeline:
         self.limits = limits
         self.observer = observer
         self.tokens = tokens
+        self._route_deadlines = Deadlines(settings.route_timeout)
 
     async def __call__(self, client: ClientApi, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request of the `client` API, never raising into the server."""
         started = time.perf_counter()
         headers = self.settings.trusted_proxies.filter(request_headers(scope), peer_host(scope))
-        request_id = headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        request_id = headers.get(REQUEST_ID_HEADER) or _new_request_id()
         record = RequestRecord(request_id, scope["path"], started, client_api=client.value)
         id_header = (b"x-request-id", request_id.encode("latin-1"))
         relay = _Relay(send, id_header, record, self.routes.scrubber)
         self.observer.request_started()
-        watcher: asyncio.Task[None] | None = None
+        stop_watching: Callable[[], object] | None = None
         task = asyncio.current_task()
         try:
             try:
@@ -115,9 +120,10 @@ class Pipeline:
                     f"request body exceeds the limit of {self.settings.max_body_bytes} bytes"
                 ) from None
             if task is not None:
-                watcher = asyncio.create_task(_watch_disconnect(receive, task, record))
-            async with asyncio.timeout(self.settings.route_timeout), cut_on_drain(scope):
-                await self._serve(client, headers, body, record, relay)
+                stop_watching = _watch_client(scope, receive, task, record)
+            with self._route_deadlines.limit():
+                async with cut_on_drain(scope):
+                    await self._serve(client, headers, body, record, relay)
         except GatewayError as exc:
             record.error = exc.message
             await relay.error(client, exc)
@@ -150,8 +156,8 @@ class Pipeline:
             else:
                 await relay.error(client, InternalError("internal gateway error"))
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            if stop_watching is not None:
+                stop_watching()
             if record.disconnected and not relay.finished:
                 record.status = CLIENT_CLOSED_STATUS
                 record.error = CLIENT_CLOSED
@@ -501,6 +507,26 @@ class _Relay:
         await self.complete(exc.status, exc.render(client), JSON_CONTENT_TYPE, extra)
 
 
+def _watch_client(
+    scope: Scope, receive: Receive, task: asyncio.Task[Any], record: RequestRecord
+) -> Callable[[], object]:
+    """Cancel the request's task when the client disconnects; returns what stops watching.
+
+    Under the Plano server the client connection calls back when it closes; elsewhere a task
+    waits for `http.disconnect`."""
+    connection = client_connection(scope)
+    if connection is not None:
+        gone = functools.partial(_client_gone, task, record)
+        connection.on_close(gone)
+        return functools.partial(connection.remove, gone)
+    return asyncio.create_task(_watch_disconnect(receive, task, record)).cancel
+
+
+def _client_gone(task: asyncio.Task[Any], record: RequestRecord) -> None:
+    record.disconnected = True
+    task.cancel()
+
+
 async def _watch_disconnect(
     receive: Receive, task: asyncio.Task[Any], record: RequestRecord
 ) -> None:
@@ -578,6 +604,15 @@ def _require_json_object(payload: bytes, response: aiohttp.ClientResponse) -> No
             return
         problem = "not a JSON object (another JSON value)"
     raise _unusable_reply(response, problem)
+
+
+def _new_request_id() -> str:
+    """A random request id: 32 hex digits laid out as `uuid.uuid4().hex` (version 4, RFC 4122
+    variant), without building a UUID object."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    return raw.hex()
 
 
 def _wants_usage(parsed: dict[str, Any]) -> bool:
