@@ -24,9 +24,12 @@ def conversation_rows(api: ClientApi, body: dict[str, Any]) -> list[Row]:
     messages = body.get("messages")
     if not isinstance(messages, list):
         return []
-    if api is ClientApi.MESSAGES:
-        return [row for m in messages if isinstance(m, dict) for row in _anthropic(m)]
-    return [row for m in messages if isinstance(m, dict) for row in _chat(m)]
+    rows: list[Row] = []
+    add = _anthropic if api is ClientApi.MESSAGES else _chat
+    for message in messages:
+        if isinstance(message, dict):
+            add(message, rows)
+    return rows
 
 
 def _call(name: Any, arguments: Any) -> Row:
@@ -49,39 +52,43 @@ def _text(content: Any, kinds: tuple[str, ...] = ("text",)) -> str:
     return "\n".join(parts)
 
 
-def _chat(message: dict[str, Any]) -> Iterator[Row]:
+def _chat(message: dict[str, Any], rows: list[Row]) -> None:
     role = message.get("role")
     if role == "user":
-        yield "human", _text(message.get("content"))
+        rows.append(("human", _text(message.get("content"))))
     elif role == "assistant":
         text = _text(message.get("content"))
         if text:
-            yield "gpt", text
+            rows.append(("gpt", text))
         for call in message.get("tool_calls") or ():
             function = call.get("function") if isinstance(call, dict) else None
             if isinstance(function, dict):
-                yield _call(function.get("name"), function.get("arguments", ""))
+                rows.append(_call(function.get("name"), function.get("arguments", "")))
     elif role == "tool":
-        yield "observation", _text(message.get("content"))
+        rows.append(("observation", _text(message.get("content"))))
 
 
-def _anthropic(message: dict[str, Any]) -> Iterator[Row]:
+def _anthropic(message: dict[str, Any], rows: list[Row]) -> None:
     role, content = message.get("role"), message.get("content")
     blocks = content if isinstance(content, list) else []
     if role == "user":
-        for block in blocks:
-            if isinstance(block, dict) and block.get("type") == "tool_result":
-                yield "observation", _text(block.get("content"))
+        rows.extend(
+            ("observation", _text(block.get("content")))
+            for block in blocks
+            if isinstance(block, dict) and block.get("type") == "tool_result"
+        )
         text = _text(content)
         if text or not blocks:
-            yield "human", text
+            rows.append(("human", text))
     elif role == "assistant":
         text = _text(content)
         if text:
-            yield "gpt", text
-        for block in blocks:
-            if isinstance(block, dict) and block.get("type") == "tool_use":
-                yield _call(block.get("name"), block.get("input", {}))
+            rows.append(("gpt", text))
+        rows.extend(
+            _call(block.get("name"), block.get("input", {}))
+            for block in blocks
+            if isinstance(block, dict) and block.get("type") == "tool_use"
+        )
 
 
 def _responses(items: Any) -> Iterator[Row]:

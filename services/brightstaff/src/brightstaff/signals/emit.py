@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from opentelemetry.trace import Span
 from prometheus_client import CollectorRegistry, Counter
@@ -10,7 +11,14 @@ from prometheus_client import CollectorRegistry, Counter
 from brightstaff.signals.analyzer import is_concerning
 from brightstaff.signals.schemas import CATEGORIES, InteractionQuality, SignalReport, SignalType
 
-__all__ = ["FLAG_MARKER", "SignalMetrics", "record_on_span", "span_attributes"]
+__all__ = [
+    "FLAG_MARKER",
+    "SignalMetrics",
+    "SignalTelemetry",
+    "record_on_span",
+    "span_attributes",
+    "telemetry_of",
+]
 
 FLAG_MARKER = "\U0001f6a9"
 """Appended (after a space) to the span name of a flagged conversation."""
@@ -37,11 +45,26 @@ def span_attributes(report: SignalReport) -> dict[str, str | int | float]:
     return attributes
 
 
-def record_on_span(span: Span, report: SignalReport) -> bool:
-    """Set the attributes and add one event per signal; True when the trace is flagged."""
-    span.set_attributes(span_attributes(report))
+Attributes = dict[str, str | int | float]
+
+
+class SignalTelemetry(NamedTuple):
+    """What is recorded of one report, in plain values (cheap to send between processes)."""
+
+    quality: str
+    counts: dict[str, int]
+    """How many signals of each type (types with none left out)."""
+    attributes: Attributes
+    """The span attributes (`span_attributes`)."""
+    events: list[tuple[str, Attributes]]
+    """The ``signal.*`` span events (name, attributes); empty when not asked for."""
+    flagged: bool
+
+
+def _events(report: SignalReport) -> list[tuple[str, Attributes]]:
+    events: list[tuple[str, Attributes]] = []
     for signal in report.signals()[:EVENT_LIMIT]:
-        attributes: dict[str, str | int | float] = {
+        attributes: Attributes = {
             "signal.type": signal.signal_type.value,
             "signal.message_index": signal.message_index,
             "signal.confidence": float(signal.confidence),
@@ -49,8 +72,28 @@ def record_on_span(span: Span, report: SignalReport) -> bool:
         if signal.snippet:
             attributes["signal.snippet"] = signal.snippet[:SNIPPET_LIMIT]
         attributes["signal.metadata"] = json.dumps(signal.metadata, ensure_ascii=False)[:1024]
-        span.add_event(f"signal.{signal.signal_type.value}", attributes)
-    return is_concerning(report)
+        events.append((f"signal.{signal.signal_type.value}", attributes))
+    return events
+
+
+def telemetry_of(report: SignalReport, with_events: bool = True) -> SignalTelemetry:
+    """The counters, span attributes, span events (unless `with_events` is false) and flag
+    of a report."""
+    return SignalTelemetry(
+        report.overall_quality.value,
+        report.counts_by_type(),
+        span_attributes(report),
+        _events(report) if with_events else [],
+        is_concerning(report),
+    )
+
+
+def record_on_span(span: Span, telemetry: SignalTelemetry) -> bool:
+    """Set the attributes and add one event per signal; True when the trace is flagged."""
+    span.set_attributes(telemetry.attributes)
+    for name, attributes in telemetry.events:
+        span.add_event(name, attributes)
+    return telemetry.flagged
 
 
 class SignalMetrics:
@@ -79,13 +122,11 @@ class SignalMetrics:
             "Conversations whose analysis failed.",
             registry=registry,
         )
-        for signal_type in SignalType:
-            self.signals.labels(signal_type.value)
-        for quality in InteractionQuality:
-            self.conversations.labels(quality.value)
+        self._by_type = {t.value: self.signals.labels(t.value) for t in SignalType}
+        self._by_quality = {q.value: self.conversations.labels(q.value) for q in InteractionQuality}
 
-    def record(self, report: SignalReport) -> None:
+    def record(self, telemetry: SignalTelemetry) -> None:
         """Count one analyzed conversation."""
-        self.conversations.labels(report.overall_quality.value).inc()
-        for name, count in report.counts_by_type().items():
-            self.signals.labels(name).inc(count)
+        self._by_quality[telemetry.quality].inc()
+        for name, count in telemetry.counts.items():
+            self._by_type[name].inc(count)

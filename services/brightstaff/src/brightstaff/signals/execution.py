@@ -77,18 +77,19 @@ def _first_failure(
 def _failure(
     index: int,
     value: str,
-    tool: tuple[int, str],
+    call: tuple[int, str | None],
     found: tuple[str, SignalType, float, re.Match[str]],
 ) -> SignalInstance:
     key, signal_type, confidence, match = found
+    call_index, call_value = call
     return SignalInstance(
         signal_type,
         index,
         snippet_around(value, match),
         f32(confidence),
         {
-            "tool_name": tool[1],
-            "call_index": tool[0],
+            "tool_name": "unknown" if call_value is None else tool_info(call_value)[0],
+            "call_index": call_index,
             "error_type": key,
             "matched": match.group(0),
         },
@@ -97,18 +98,18 @@ def _failure(
 
 def analyze_failure(rows: Sequence[Row]) -> SignalGroup:
     """Tool outputs reporting bad arguments, unknown tools, auth, state or query errors (each
-    distinct output is searched once)."""
+    distinct output is searched once; a call is parsed only when its output failed)."""
     patterns = regex_table("execution.json")
     group = SignalGroup("failure")
-    last_call: tuple[int, str] | None = None
+    last_call: tuple[int, str | None] | None = None
     seen: dict[str, tuple[str, SignalType, float, re.Match[str]] | None] = {}
     for i, (role, value) in enumerate(rows):
         if role == "function_call":
-            last_call = (i, tool_info(value)[0])
+            last_call = (i, value)
             continue
         if role != "observation":
             continue
-        tool = last_call if last_call is not None else (max(i - 1, 0), "unknown")
+        tool = last_call if last_call is not None else (max(i - 1, 0), None)
         lower = value.lower()
         if lower not in seen:
             seen[lower] = _first_failure(lower, patterns)

@@ -26,8 +26,6 @@ Normalized = Sequence[tuple[int, str, NormalizedMessage]]
 _QUESTIONS = re.compile(r"\?{2,}")
 _EXCLAMATIONS = re.compile(r"!{2,}")
 _MIXED = re.compile(r"[?!]{3,}")
-_PUNCTUATION_PAIRS = ("??", "!!", "?!", "!?")
-"""Every run the three expressions count contains one of these."""
 
 
 def starts_with_prefix(text: str, prefixes: Sequence[str]) -> bool:
@@ -54,7 +52,10 @@ def pattern_hits(
     message: NormalizedMessage, thresholds: tuple[float, float]
 ) -> dict[str, NormalizedPattern]:
     """The first pattern each interaction list matches in `message` (kept on the message)."""
-    cached: dict[str, NormalizedPattern] | None = message.hits.get(thresholds)
+    kept = message.hits
+    if kept is None:
+        kept = message.hits = {}
+    cached: dict[str, NormalizedPattern] | None = kept.get(thresholds)
     if cached is not None:
         return cached
     index = _INDEXES.get(thresholds)
@@ -62,8 +63,15 @@ def pattern_hits(
         pats = interaction_patterns()
         lists = {name: getattr(pats, name) for name in _LISTS}
         index = _INDEXES[thresholds] = PatternIndex(lists, *thresholds)
-    found = message.hits[thresholds] = index.first_matches(message)
+    found = kept[thresholds] = index.first_matches(message)
     return found
+
+
+def _content_tokens(message: NormalizedMessage, stopwords: frozenset[str]) -> frozenset[str]:
+    content = message.content_tokens
+    if content is None:
+        content = message.content_tokens = message.token_set - stopwords
+    return content
 
 
 def is_similar_rephrase(
@@ -79,9 +87,8 @@ def is_similar_rephrase(
     pats = interaction_patterns()
     if starts_with_prefix(msg1.raw.strip(), pats.confirmation_prefixes):
         return False
-    stops = pats.stopwords
-    tokens1 = msg1.token_set - stops
-    tokens2 = msg2.token_set - stops
+    tokens1 = _content_tokens(msg1, pats.stopwords)
+    tokens2 = _content_tokens(msg2, pats.stopwords)
     if len(tokens1) < min_meaningful_tokens or len(tokens2) < min_meaningful_tokens:
         return False
     new_ratio = f32(len(tokens1 - tokens2) / len(tokens1))
@@ -157,7 +164,8 @@ def _shouting(idx: int, text: str) -> SignalInstance | None:
 
 
 def _punctuation(idx: int, text: str, pats: InteractionPatterns) -> SignalInstance | None:
-    if not any(pair in text for pair in _PUNCTUATION_PAIRS):
+    # Every run the three expressions count contains one of these pairs.
+    if not ("??" in text or "!!" in text or "?!" in text or "!?" in text):
         return None
     if starts_with_prefix(text, pats.positive_prefixes):
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 from brightstaff.signals.text import NormalizedMessage, NormalizedPattern, Trigram, f32
 
@@ -36,21 +37,25 @@ class PatternIndex:
             self.owners.extend([name] * len(patterns))
         self.ngram_threshold = f32(ngram_threshold)
         self.cosine_threshold = f32(cosine_threshold)
-        self._by_start: dict[str, list[int]] = {}
+        self._by_token_start: dict[str, list[int]] = {}
+        self._by_pair_start: dict[str, dict[str, list[int]]] = {}
         self._by_ngram: dict[Trigram, list[int]] = {}
         self._by_token: dict[str, list[tuple[int, int]]] = {}
         self._norms: list[float] = []
         self._phrases: list[str] = []
         for i, pattern in enumerate(self.patterns):
-            if pattern.tokens:
-                self._by_start.setdefault(" ".join(pattern.tokens[:2]), []).append(i)
+            if len(pattern.tokens) == 1:
+                self._by_token_start.setdefault(pattern.tokens[0], []).append(i)
+            elif pattern.tokens:
+                first, second = pattern.tokens[:2]
+                self._by_pair_start.setdefault(first, {}).setdefault(second, []).append(i)
             for gram in pattern.char_ngram_set:
                 self._by_ngram.setdefault(gram, []).append(i)
             for token, freq in pattern.token_frequency.items():
                 self._by_token.setdefault(token, []).append((i, freq))
             self._norms.append(math.sqrt(sum(f * f for f in pattern.token_frequency.values())))
             self._phrases.append(f" {' '.join(pattern.tokens)} ")
-        self._starts = frozenset(self._by_start)
+        self._firsts = frozenset(self._by_token_start) | frozenset(self._by_pair_start)
         self._keys = frozenset(self._by_token)
         self._max_ngrams = max((len(p.char_ngram_set) for p in self.patterns), default=0)
         self._max_tokens = max((len(p.token_frequency) for p in self.patterns), default=0)
@@ -68,22 +73,45 @@ class PatternIndex:
         if i < best.get(owner, len(self.patterns)):
             best[owner] = i
 
+    def _phrase_candidates(self, message: NormalizedMessage) -> set[int]:
+        """The patterns whose first token (first two for longer patterns) the message has."""
+        firsts = message.token_set & self._firsts
+        candidates: set[int] = set()
+        if not firsts:
+            return candidates
+        singles = self._by_token_start
+        if singles:
+            for token in firsts:
+                candidates.update(singles.get(token, ()))
+        pairs = self._by_pair_start
+        tokens = message.tokens
+        for token, following in pairwise(tokens):
+            if token in firsts:
+                seconds = pairs.get(token)
+                if seconds is not None:
+                    candidates.update(seconds.get(following, ()))
+        return candidates
+
     def _phrase(self, message: NormalizedMessage, best: dict[str, int]) -> None:
-        candidates = (message.token_set | message.bigrams) & self._starts
+        candidates = self._phrase_candidates(message)
         if not candidates:
             return
         padded = message.padded
-        for i in sorted([i for start in candidates for i in self._by_start[start]]):
+        for i in sorted(candidates):
             if self.owners[i] not in best and self._phrases[i] in padded:
                 best[self.owners[i]] = i
 
     def _ngram(self, message: NormalizedMessage, best: dict[str, int]) -> None:
         if not message.tokens:
             return
-        grams = message.char_ngram_set
-        size = len(grams)
+        grams, size = None, message.ngram_count
+        if size is None:
+            grams = message.char_ngram_set
+            size = len(grams)
         if not size or self._max_ngrams < (self.ngram_threshold - _MARGIN) * size:
             return
+        if grams is None:
+            grams = message.char_ngram_set
         shared: dict[int, int] = {}
         for gram in grams:
             for i in self._by_ngram.get(gram, ()):

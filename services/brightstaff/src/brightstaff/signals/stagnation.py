@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from brightstaff.signals.interaction import Normalized, starts_with_prefix
 from brightstaff.signals.patterns import interaction_patterns
 from brightstaff.signals.schemas import SignalGroup, SignalInstance, SignalType, TurnMetrics
-from brightstaff.signals.text import NormalizedMessage, f32
+from brightstaff.signals.text import NormalizedMessage, Trigram, aligned_similarity, f32, jaccard
 
 __all__ = ["analyze_dragging", "analyze_repetition", "analyze_stagnation"]
 
@@ -17,8 +17,8 @@ def analyze_dragging(
 ) -> tuple[SignalGroup, TurnMetrics]:
     """Turn metrics; a dragging signal when efficiency falls under the threshold."""
     group = SignalGroup("stagnation")
-    user_turns = sum(1 for r in roles if r == "human")
-    assistant_turns = sum(1 for r in roles if r == "gpt")
+    user_turns = roles.count("human")
+    assistant_turns = roles.count("gpt")
     total = user_turns
     if total <= baseline_turns:
         efficiency = 1.0
@@ -47,13 +47,40 @@ _EXACT = f32(0.95)
 _NEAR_DUPLICATE = f32(0.85)
 
 
+_Window = list[tuple[int, NormalizedMessage]]
+_Trigrams = dict[int, frozenset[Trigram]]
+"""Trigram sets of the lookback window's messages, by message index, once computed (large
+sets are not kept on the message, see `KEPT_TRIGRAMS`)."""
+
+
+def _trigrams(kept: _Trigrams, idx: int, message: NormalizedMessage) -> frozenset[Trigram]:
+    grams = kept.get(idx)
+    if grams is None:
+        grams = kept[idx] = message.char_ngram_set
+    return grams
+
+
+def _similarity(
+    kept: _Trigrams, idx: int, message: NormalizedMessage, prev_idx: int, prev: NormalizedMessage
+) -> float:
+    """Trigram Jaccard similarity of two messages (remembered on the later one: a
+    conversation's history is analyzed again with every request)."""
+    found = message.similarity(prev)
+    if found is None:
+        found = aligned_similarity(prev, message)
+        if found is None:
+            found = jaccard(_trigrams(kept, idx, message), _trigrams(kept, prev_idx, prev))
+        message.remember_similarity(prev, found)
+    return found
+
+
 def _repeat_of(
-    idx: int, role: str, message: NormalizedMessage, earlier: list[tuple[int, NormalizedMessage]]
+    idx: int, role: str, message: NormalizedMessage, earlier: _Window, kept: _Trigrams
 ) -> SignalInstance | None:
     for prev_idx, prev in earlier:
         if len(prev.tokens) < 5:
             continue
-        similarity = message.ngram_similarity(prev)
+        similarity = _similarity(kept, idx, message, prev_idx, prev)
         if similarity >= _EXACT:
             kind, label = "exact", "Exact repetition"
         elif similarity >= _NEAR_DUPLICATE:
@@ -79,19 +106,25 @@ def analyze_repetition(messages: Normalized, lookback: int = 2) -> SignalGroup:
     """A message repeating one of the last `lookback` messages of the same role."""
     positive = interaction_patterns().positive_prefixes
     group = SignalGroup("stagnation")
-    history: dict[str, list[tuple[int, NormalizedMessage]]] = {"human": [], "gpt": []}
+    if lookback == 0:
+        return group
+    history: dict[str, _Window] = {"human": [], "gpt": []}
+    kept: _Trigrams = {}
     for idx, role, message in messages:
         earlier = history.get(role)
         if earlier is None:
             continue
-        skip = (role == "human" and starts_with_prefix(message.raw, positive)) or len(
-            message.tokens
-        ) < 5
+        skip = len(message.tokens) < 5 or (
+            role == "human" and starts_with_prefix(message.raw, positive)
+        )
         if not skip:
-            found = _repeat_of(idx, role, message, earlier[-lookback:] if lookback else [])
+            window = earlier if lookback > 0 else earlier[-lookback:]
+            found = _repeat_of(idx, role, message, window, kept)
             if found is not None:
                 group.add(found)
         earlier.append((idx, message))
+        if 0 < lookback < len(earlier):
+            kept.pop(earlier.pop(0)[0], None)
     return group
 
 

@@ -9,17 +9,20 @@ compared in single precision, as the original implementation does.
 from __future__ import annotations
 
 import math
+import operator
 import struct
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress, count, repeat
 from typing import Any, Generic, TypeVar, overload
 
 __all__ = [
     "NormalizedMessage",
     "NormalizedPattern",
     "Trigram",
+    "aligned_similarity",
     "char_ngrams",
     "f32",
     "jaccard",
@@ -31,19 +34,21 @@ _ASCII = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
 )
 _F32 = struct.Struct("f")
+_pack_f32, _unpack_f32 = _F32.pack, _F32.unpack
 
 
 def f32(value: float) -> float:
     """`value` rounded to single precision."""
-    return float(_F32.unpack(_F32.pack(value))[0])
+    result: float = _unpack_f32(_pack_f32(value))[0]
+    return result
 
 
 def _ascii_punctuation(text: str) -> str:
     return text if text.isascii() else text.translate(_ASCII)
 
 
-def _tokens(text: str) -> list[str]:
-    return [t for w in text.split() if (t := w.strip(PUNCT_TRIM))]
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(filter(None, map(str.strip, text.split(), repeat(PUNCT_TRIM))))
 
 
 Trigram = int | str
@@ -76,7 +81,7 @@ def jaccard(a: frozenset[Trigram], b: frozenset[Trigram]) -> float:
         return 1.0
     if not a or not b:
         return 0.0
-    inter = len(a & b)
+    inter = len(a) - len(a - b)
     return f32(inter / (len(a) + len(b) - inter))
 
 
@@ -114,7 +119,7 @@ class NormalizedPattern:
         for_ngrams = _strip_non_word(normalized)
         return cls(
             raw=pattern,
-            tokens=tuple(_tokens(normalized)),
+            tokens=_tokens(normalized),
             char_ngram_set=char_ngrams(for_ngrams),
             token_frequency=Counter(for_ngrams.split()),
         )
@@ -149,20 +154,43 @@ class _Lazy(Generic[_T]):
         return value
 
 
+KEPT_TRIGRAMS = 64
+"""A message keeps its trigram set when it has at most this many trigrams (phrase matching
+compares only such sets); a larger set is computed again when needed. Messages live on in
+the analyzer's cache, and large sets of many small integers make garbage collection slow."""
+SIMILARITIES_KEPT = 4
+"""At most this many similarities with other messages are remembered per message."""
+
+
 class NormalizedMessage:
     """One message prepared for matching (long texts keep their head and tail).
 
     The trigram set, token positions and frequencies are computed on first use: most
     messages need only some of them."""
 
-    __slots__ = ("__dict__", "hits", "raw", "token_set", "tokens")
+    __slots__ = (
+        "__dict__",
+        "_trigrams",
+        "content_tokens",
+        "hits",
+        "ngram_count",
+        "raw",
+        "similarities",
+        "tokens",
+    )
 
     def __init__(self, raw: str, tokens: tuple[str, ...]) -> None:
         self.raw = raw
         self.tokens = tokens
-        self.token_set = frozenset(tokens)
-        self.hits: dict[tuple[float, float], Any] = {}
+        self.hits: dict[tuple[float, float], Any] | None = None
         """Pattern matches found for this message, by thresholds (see `interaction`)."""
+        self.ngram_count: int | None = None
+        """The size of the trigram set, once computed."""
+        self.similarities: dict[str, float] | None = None
+        """Trigram similarities with other messages, by their text (see `stagnation`)."""
+        self.content_tokens: frozenset[str] | None = None
+        """The token set less the stopwords, once computed (see `interaction`)."""
+        self._trigrams: frozenset[Trigram] | None = None
 
     @classmethod
     def from_text(cls, text: str, max_length: int = 2000) -> NormalizedMessage:
@@ -172,12 +200,42 @@ class NormalizedMessage:
             tail_len = max(max_length - (head_len + 1), 0)
             text = f"{text[:head_len]} {text[len(text) - tail_len :] if tail_len else ''}"
         normalized = _ascii_punctuation(text).lower()
-        return cls(text, tuple(_tokens(normalized)))
+        return cls(text, _tokens(normalized))
+
+    @property
+    def char_ngram_set(self) -> frozenset[Trigram]:
+        """Character trigrams of the tokens joined by spaces (see `KEPT_TRIGRAMS`)."""
+        grams = self._trigrams
+        if grams is None:
+            grams = char_ngrams(self.joined)
+            self.ngram_count = len(grams)
+            if len(grams) <= KEPT_TRIGRAMS:
+                self._trigrams = grams
+        return grams
+
+    @property
+    def trigram_count(self) -> int:
+        """The size of the trigram set."""
+        known = self.ngram_count
+        return len(self.char_ngram_set) if known is None else known
+
+    def similarity(self, other: NormalizedMessage) -> float | None:
+        """The remembered trigram similarity with `other`, if any."""
+        return None if self.similarities is None else self.similarities.get(other.raw)
+
+    def remember_similarity(self, other: NormalizedMessage, value: float) -> None:
+        """Remember the trigram similarity with `other` (at most `SIMILARITIES_KEPT`)."""
+        kept = self.similarities
+        if kept is None:
+            kept = self.similarities = {}
+        elif len(kept) >= SIMILARITIES_KEPT:
+            kept.clear()
+        kept[other.raw] = value
 
     @_Lazy
-    def char_ngram_set(self) -> frozenset[Trigram]:
-        """Character trigrams of the tokens joined by spaces."""
-        return char_ngrams(" ".join(self.tokens))
+    def token_set(self) -> frozenset[str]:
+        """The distinct tokens."""
+        return frozenset(self.tokens)
 
     @_Lazy
     def token_frequency(self) -> Counter[str]:
@@ -185,14 +243,14 @@ class NormalizedMessage:
         return Counter(self.tokens)
 
     @_Lazy
-    def padded(self) -> str:
-        """The tokens joined by single spaces, with a space at both ends."""
-        return f" {' '.join(self.tokens)} "
+    def joined(self) -> str:
+        """The tokens joined by single spaces."""
+        return " ".join(self.tokens)
 
     @_Lazy
-    def bigrams(self) -> frozenset[str]:
-        """Each pair of consecutive tokens, joined by a space."""
-        return frozenset(map(" ".join, zip(self.tokens, self.tokens[1:], strict=False)))
+    def padded(self) -> str:
+        """The tokens joined by single spaces, with a space at both ends."""
+        return f" {self.joined} "
 
     @_Lazy
     def square_sums(self) -> tuple[int, ...]:
@@ -219,10 +277,6 @@ class NormalizedMessage:
             return wanted[0] in self.token_set
         return _has_run(self.tokens, tuple(wanted))
 
-    def ngram_similarity(self, other: NormalizedMessage) -> float:
-        """Character-trigram Jaccard similarity with another message."""
-        return jaccard(self.char_ngram_set, other.char_ngram_set)
-
     def matches(
         self, pattern: NormalizedPattern, ngram_threshold: float, cosine_threshold: float
     ) -> bool:
@@ -235,6 +289,59 @@ class NormalizedMessage:
             return True
         freq, pattern_freq = self.token_frequency, pattern.token_frequency
         return bool(freq and pattern_freq and _cosine(freq, pattern_freq) >= f32(cosine_threshold))
+
+
+ALIGNED_DIFFERENCES = 4
+"""`aligned_similarity` applies when at most this many token positions differ."""
+
+
+def _missing_trigrams(tokens: tuple[str, ...], at: Sequence[int], other: str) -> int:
+    """How many distinct trigrams overlapping the tokens at positions `at` (in the tokens
+    joined by spaces) occur nowhere in `other`."""
+    last = len(tokens) - 1
+    parts: list[str] = []
+    for position in at:
+        part = tokens[position]
+        if position:
+            part = f"{tokens[position - 1][-1]} {part}"
+        if position < last:
+            part = f"{part} {tokens[position + 1][0]}"
+        parts.append(part)
+    return len(
+        {
+            gram
+            for part in parts
+            for i in range(len(part) - 2)
+            if (gram := part[i : i + 3]) not in other
+        }
+    )
+
+
+def aligned_similarity(earlier: NormalizedMessage, later: NormalizedMessage) -> float | None:
+    """The trigram Jaccard similarity of two messages with as many tokens, differing in at most
+    `ALIGNED_DIFFERENCES` positions (else None), without the later message's trigram set.
+
+    A trigram of one message that lies within the text between differing tokens occurs in
+    the other message too (the same tokens joined by the same spaces), so only the trigrams
+    overlapping a differing token are looked up in the other text; the later message's
+    trigram count follows from the earlier one's."""
+    tokens1, tokens2 = earlier.tokens, later.tokens
+    if len(tokens1) != len(tokens2):
+        return None
+    differing = list(compress(count(), map(operator.ne, tokens1, tokens2)))
+    if len(differing) > ALIGNED_DIFFERENCES:
+        return None
+    count1 = earlier.trigram_count
+    only1 = _missing_trigrams(tokens1, differing, later.joined)
+    only2 = _missing_trigrams(tokens2, differing, earlier.joined)
+    count2 = count1 - only1 + only2
+    if later.ngram_count is None:
+        later.ngram_count = count2
+    if not count1 and not count2:
+        return 1.0
+    if not count1 or not count2:
+        return 0.0
+    return f32((count1 - only1) / (count1 + only2))
 
 
 def _has_run(tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
