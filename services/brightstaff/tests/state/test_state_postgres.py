@@ -125,6 +125,26 @@ async def test_upsert_delete_and_retention(pg_schema: tuple[str, str]) -> None:
         await store.close()
 
 
+async def test_concurrent_operations_and_a_refused_value(pg_schema: tuple[str, str]) -> None:
+    _, url = pg_schema
+    store = PostgresStore(url, timeout_seconds=5)
+    try:
+        await store.start()
+        records = [record(f"resp_{i}", f"text {i}") for i in range(40)]
+        refused = record("resp_nul", "a\x00b")  # JSONB holds no NUL character
+        writes = [*records[:20], refused, *records[20:]]
+        outcomes = await asyncio.gather(*map(store.put, writes), return_exceptions=True)
+        assert isinstance(outcomes.pop(20), StoreUnavailableError)
+        assert outcomes == [None] * 40
+        ids = [r.response_id for r in records] + ["resp_nul", "resp_unknown"]
+        assert await asyncio.gather(*map(store.get, ids)) == [*records, None, None]
+        first, second = await asyncio.gather(store.get("resp_1"), store.get("resp_1"))
+        assert first == second and first is not None and second is not None
+        assert first.input_items is not second.input_items
+    finally:
+        await store.close()
+
+
 async def test_a_dropped_table_is_created_again(pg_schema: tuple[str, str]) -> None:
     _, url = pg_schema
     store = PostgresStore(url, timeout_seconds=5)

@@ -1,15 +1,21 @@
 """The PostgreSQL store: psycopg 3 async through a small connection pool.
 
-- Every operation is one statement in autocommit mode, so a turn's history is written by a
-  single upsert and no reader ever sees half of it.
+- Reads and writes are batched (`batching.Batcher`): alone, an operation is one statement;
+  those queued while the database is busy share one (the reads of several ids, an upsert of
+  several rows), so a busy replica pays one round trip and one commit for many requests. A
+  batch the database refuses for one of its values (a NUL character in a history, say) is run
+  again one operation at a time, so only that operation fails.
+- Statements run in autocommit mode, so a turn's history is written by a single statement and
+  no reader ever sees half of it.
 - Unless `synchronous_commit` is asked for, sessions commit asynchronously: a commit is visible
   to every replica at once but returns before the disk flush (a few milliseconds on most disks,
   paid at the end of every stateful reply otherwise); a database crash may then lose the turns
   of its last fraction of a second, never part of one.
-- Every operation runs under one deadline (`timeout_seconds`, connection wait included) and
-  raises `StoreUnavailableError` when it is missed or the database fails.
+- Every operation runs under one deadline (`timeout_seconds` from when it is asked for, wait
+  for a batch or a connection included) and raises `StoreUnavailableError` when it is missed
+  or the database fails.
 - A connection that breaks (database restarted, network cut) is dropped by the pool, the idle
-  ones are tested, and the operation is tried once more; the pool reconnects in the
+  ones are tested, and the statement is tried once more; the pool reconnects in the
   background, so the store recovers without a restart.
 - The pool opens at start-up (or on first use) and the table is created then when missing
   (`schema.ensure_table`); when the database is down then, or the table disappears later,
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, LiteralString, TypeVar
 
 import msgspec
@@ -29,6 +35,7 @@ from psycopg import AsyncConnection
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from brightstaff.state.batching import Batcher
 from brightstaff.state.schema import ensure_table
 from brightstaff.state.store import ConversationRecord, StoreUnavailableError
 
@@ -36,16 +43,40 @@ __all__ = ["PostgresStore"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+K = TypeVar("K")
+R = TypeVar("R")
 Connection = AsyncConnection[Any]
 
+
+class _Row(msgspec.Struct):
+    """A record as written (the JSON of one element of a write batch)."""
+
+    response_id: str
+    input_items: list[dict[str, Any]]
+    created_at: int
+    model: str
+    provider: str
+
+
+Write = tuple[str, bytes]
+"""A queued write: the response id and its row's JSON."""
+Statement = Callable[[Connection, list[K]], Awaitable[list[R]]]
+
 _decode_items = msgspec.json.Decoder(list[dict[str, Any]]).decode
+_encode = msgspec.json.encode
+# A batch travels as one JSON parameter: an array of ids to read, an array of rows to write
+# (each history embedded as it is).
 _SELECT: LiteralString = (
-    "SELECT input_items::text, created_at, model, provider "
-    "FROM conversation_states WHERE response_id = %s"
+    "SELECT response_id, input_items::text, created_at, model, provider "
+    "FROM conversation_states "
+    "WHERE response_id = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
 )
 _UPSERT: LiteralString = (
     "INSERT INTO conversation_states (response_id, input_items, created_at, model, provider) "
-    "VALUES (%s, %s::jsonb, %s, %s, %s) ON CONFLICT (response_id) DO UPDATE SET "
+    "SELECT response_id, input_items, created_at, model, provider "
+    "FROM jsonb_to_recordset(%s::jsonb) AS batch "
+    "(response_id text, input_items jsonb, created_at bigint, model text, provider text) "
+    "ON CONFLICT (response_id) DO UPDATE SET "
     "input_items = EXCLUDED.input_items, created_at = EXCLUDED.created_at, "
     "model = EXCLUDED.model, provider = EXCLUDED.provider, updated_at = CURRENT_TIMESTAMP"
 )
@@ -58,6 +89,12 @@ _PURGE_BATCH = 1000
 _ATTEMPTS = 2
 _DEFAULT_CONNECT_TIMEOUT = 5
 _MAX_POOL = 10
+# Batches running at once per kind (reads, writes): 8 of the pool's connections at most, the
+# others left to deletes and retention. A write batch holds up to 1 MiB of rows (a larger row
+# runs alone).
+_RUNNERS = 4
+_MAX_BATCH = 64
+_MAX_BATCH_BYTES = 1 << 20
 # The pool's reconnection backoff doubles up to this bound; after it the next request starts a
 # fresh attempt at once, so recovery after a long outage is quick.
 _RECONNECT_SECONDS = 10.0
@@ -82,6 +119,20 @@ class PostgresStore:
         )
         self._opened = False
         self._table_ready = False
+        self._reads: Batcher[str, ConversationRecord | None] = Batcher(
+            lambda ids: self._batch(_select, ids),
+            timeout_seconds=timeout_seconds,
+            limit=_RUNNERS,
+            max_batch=_MAX_BATCH,
+        )
+        self._writes: Batcher[Write, None] = Batcher(
+            lambda rows: self._batch(_upsert, rows),
+            timeout_seconds=timeout_seconds,
+            limit=_RUNNERS,
+            max_batch=_MAX_BATCH,
+            weigh=_weight,
+            max_weight=_MAX_BATCH_BYTES,
+        )
 
     async def start(self) -> None:
         """Open the pool and create the table when missing; a failure is logged, not raised."""
@@ -91,38 +142,23 @@ class PostgresStore:
             logger.warning("conversation state database not ready at start-up: %s", exc)
 
     async def close(self) -> None:
-        """Close every connection."""
+        """Stop the batches and close every connection."""
+        self._reads.close()
+        self._writes.close()
         if self._opened:
             await self._pool.close()
 
     async def get(self, response_id: str) -> ConversationRecord | None:
         """The record of a response, or None."""
-
-        async def select(connection: Connection) -> ConversationRecord | None:
-            cursor = await connection.execute(_SELECT, (response_id,))
-            row = await cursor.fetchone()
-            if row is None:
-                return None
-            items_json, created_at, model, provider = row
-            return ConversationRecord(
-                response_id=response_id,
-                input_items=_decode_items(items_json),
-                created_at=int(created_at),
-                model=str(model),
-                provider=str(provider),
-            )
-
-        return await self._run(select)
+        _encode(response_id)  # an id JSON cannot carry fails its own caller, not a batch
+        return await self._reads.submit(response_id)
 
     async def put(self, record: ConversationRecord) -> None:
         """Insert or replace a record with one statement."""
-        items_json = msgspec.json.encode(record.input_items).decode()
-        values = (record.response_id, items_json, record.created_at, record.model, record.provider)
-
-        async def upsert(connection: Connection) -> None:
-            await connection.execute(_UPSERT, values)
-
-        await self._run(upsert)
+        row = _Row(
+            record.response_id, record.input_items, record.created_at, record.model, record.provider
+        )
+        await self._writes.submit((record.response_id, _encode(row)))
 
     async def delete(self, response_id: str) -> bool:
         """Delete a record; False when it was unknown."""
@@ -147,10 +183,22 @@ class PostgresStore:
             if deleted < _PURGE_BATCH:
                 return total
 
-    async def _run(self, operation: Callable[[Connection], Awaitable[T]]) -> T:
+    async def _batch(
+        self, statement: Statement[K, R], keys: list[K]
+    ) -> Sequence[R | StoreUnavailableError]:
+        """One batch's outcomes, under the retries of `_attempts`."""
+        await self._open()
+        return await self._attempts(
+            lambda connection: _alone_on_refusal(statement, connection, keys)
+        )
+
+    async def _open(self) -> None:
         if not self._opened:
             self._opened = True
             await self._pool.open(wait=False)
+
+    async def _run(self, operation: Callable[[Connection], Awaitable[T]]) -> T:
+        await self._open()
         # The operation runs in its own task: psycopg may spend seconds canceling a query on a
         # stalled connection, and the caller must not wait for that past its deadline.
         task = asyncio.ensure_future(self._attempts(operation))
@@ -172,10 +220,13 @@ class PostgresStore:
     async def _attempts(self, operation: Callable[[Connection], Awaitable[T]]) -> T:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                async with self._pool.connection() as connection:
+                connection = await self._pool.getconn()
+                try:
                     if not self._table_ready:
                         await self._create_table(connection)
                     return await operation(connection)
+                finally:
+                    await self._pool.putconn(connection)
             except psycopg.errors.UndefinedTable:
                 self._table_ready = False
                 if attempt == _ATTEMPTS:
@@ -196,6 +247,59 @@ class PostgresStore:
         if await ensure_table(connection):
             logger.info("created the conversation_states table")
         self._table_ready = True
+
+
+async def _select(connection: Connection, ids: list[str]) -> list[ConversationRecord | None]:
+    cursor = await connection.execute(_SELECT, (_encode(ids).decode(),))
+    rows: dict[str, tuple[Any, ...]] = {row[0]: row for row in await cursor.fetchall()}
+    return [_record(rows.get(response_id)) for response_id in ids]
+
+
+def _record(row: tuple[Any, ...] | None) -> ConversationRecord | None:
+    """A fresh record of a row (each reader gets its own history)."""
+    if row is None:
+        return None
+    response_id, items_json, created_at, model, provider = row
+    return ConversationRecord(
+        response_id=response_id,
+        input_items=_decode_items(items_json),
+        created_at=int(created_at),
+        model=str(model),
+        provider=str(provider),
+    )
+
+
+async def _upsert(connection: Connection, writes: list[Write]) -> list[None]:
+    # One row per id (the last queued wins), in id order so concurrent batches lock alike.
+    latest = dict(writes)
+    rows = b",".join(latest[response_id] for response_id in sorted(latest))
+    await connection.execute(_UPSERT, (f"[{rows.decode()}]",))
+    return [None] * len(writes)
+
+
+def _weight(write: Write) -> int:
+    return len(write[1])
+
+
+_REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+
+
+async def _alone_on_refusal(
+    statement: Statement[K, R], connection: Connection, keys: list[K]
+) -> list[R | StoreUnavailableError]:
+    """The statement's outcomes; when the database refuses a value, each key is run alone."""
+    try:
+        return list(await statement(connection, keys))
+    except _REFUSALS:
+        if len(keys) == 1:
+            raise
+    outcomes: list[R | StoreUnavailableError] = []
+    for key in keys:
+        try:
+            outcomes += await statement(connection, [key])
+        except _REFUSALS as exc:
+            outcomes.append(StoreUnavailableError(_short(exc)))
+    return outcomes
 
 
 def _abandon(task: asyncio.Future[Any]) -> None:
