@@ -44,12 +44,15 @@ def request_headers(scope: Scope) -> dict[str, str]:
 
 
 async def read_body(
-    receive: Receive, declared_length: str | None, limit: int, seconds: float
+    receive: Receive, declared_length: str | None, limit: int, seconds: float | None
 ) -> bytes:
     """The whole request body: at most `limit` bytes (refused up front when the declared
-    Content-Length is larger), all of it within `seconds`."""
+    Content-Length is larger), all of it within `seconds` (None: no deadline of its own, for an
+    app served behind `plano_common.body_guard.BodyGuard`, which enforces one)."""
     if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
         raise BodyTooLargeError
+    if seconds is None:
+        return await _read_all(receive, limit)
     try:
         async with asyncio.timeout(seconds):
             return await _read_all(receive, limit)

@@ -1,4 +1,5 @@
-"""The client of the LLM egress (llm_gateway): one pooled aiohttp session for the process.
+"""The client of the LLM egress (llm_gateway): one pool of keep-alive connections for the
+process (see `brightstaff.egress_http`).
 
 `Egress.post` sends one request and returns the response with its body unread (the LLM path
 streams it to the client); `EgressChatCompleter` is the non-streaming chat completion the
@@ -11,93 +12,69 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 import msgspec
-from yarl import URL
 
+from brightstaff.egress_http import (
+    EgressConnectError,
+    EgressConnectTimeoutError,
+    EgressError,
+    EgressPool,
+    EgressResponse,
+)
 from brightstaff.seams import ChatCompleter, LlmRequest, StepError
 from brightstaff.settings import BrightstaffSettings
 from hermesllm.apis import CHAT_COMPLETIONS_PATH
 from plano_common.errors import BadGateway, GatewayTimeout
 from plano_common.tracing import current_traceparent
 
-__all__ = ["REQUEST_ID_HEADER", "Egress", "EgressChatCompleter"]
+__all__ = ["REQUEST_ID_HEADER", "Egress", "EgressChatCompleter", "EgressError", "EgressResponse"]
 
 REQUEST_ID_HEADER = "x-request-id"
 MAX_COMPLETION_BYTES = 8 * 1024 * 1024
 """The largest orchestrator answer read (a routing answer is a few bytes)."""
-
-_CONNECT_ERRORS = (
-    aiohttp.ClientConnectorError,
-    aiohttp.ServerDisconnectedError,
-    aiohttp.ClientOSError,
-    ConnectionResetError,
-)
+KEEPALIVE_SECONDS = 60.0
+"""An idle pooled connection older than this is closed instead of reused."""
 
 
 class Egress:
-    """Requests to the egress over one shared session, created on first use in the loop."""
+    """Requests to the egress over one shared pool, created on first use in the loop."""
 
     def __init__(self, settings: BrightstaffSettings) -> None:
         self.base_url = settings.egress_url
         self._settings = settings
-        self._session: aiohttp.ClientSession | None = None
-        self._urls: dict[str, URL] = {}
+        self._pool: EgressPool | None = None
 
-    def session(self) -> aiohttp.ClientSession:
-        """The shared session (pooled keep-alive connections to the egress)."""
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=0,
-                limit_per_host=self._settings.pool_size,
-                keepalive_timeout=60,
-                ttl_dns_cache=300,
+    def pool(self) -> EgressPool:
+        """The shared pool of keep-alive connections to the egress."""
+        if self._pool is None:
+            self._pool = EgressPool(
+                self.base_url,
+                limit=self._settings.pool_size,
+                connect_timeout=self._settings.connect_timeout,
+                keepalive=KEEPALIVE_SECONDS,
             )
-            timeout = aiohttp.ClientTimeout(
-                total=None,
-                connect=self._settings.connect_timeout,
-                sock_connect=self._settings.connect_timeout,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=timeout,
-                auto_decompress=True,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
-            )
-        return self._session
+        return self._pool
 
-    def url(self, path: str) -> URL:
-        """The egress URL of a request path (cached per path)."""
-        found = self._urls.get(path)
-        if found is None:
-            found = self._urls[path] = URL(self.base_url + path, encoded=True)
-        return found
-
-    async def post(
-        self, path: str, headers: Mapping[str, str], body: bytes
-    ) -> aiohttp.ClientResponse:
+    async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> EgressResponse:
         """POST to the egress; the response comes back with its body unread.
 
         Raises `BadGateway` when the egress cannot be reached or answers with something
         other than HTTP, `GatewayTimeout` when connecting times out.
         """
         try:
-            return await self.session().post(
-                self.url(path), data=body, headers=headers, allow_redirects=False
-            )
-        except aiohttp.ConnectionTimeoutError as exc:
+            return await self.pool().request(path, headers, body)
+        except EgressConnectTimeoutError as exc:
             raise GatewayTimeout(f"LLM egress connect timeout ({self.base_url})") from exc
-        except _CONNECT_ERRORS as exc:
+        except EgressConnectError as exc:
             raise BadGateway(f"LLM egress unreachable at {self.base_url}: {_reason(exc)}") from exc
-        except aiohttp.ClientError as exc:
+        except EgressError as exc:
             raise BadGateway(f"LLM egress sent an invalid response: {_reason(exc)}") from exc
 
     async def close(self) -> None:
         """Close every pooled connection."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 def _reason(exc: BaseException) -> str:

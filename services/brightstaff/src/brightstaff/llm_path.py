@@ -17,7 +17,6 @@ from typing import Any
 import msgspec
 
 from brightstaff.asgi import (
-    BodyTimeoutError,
     BodyTooLargeError,
     ClientDisconnectedError,
     Receive,
@@ -84,10 +83,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class PathLimits:
-    """Bounds of one listener's requests."""
+    """Bounds of one listener's requests (the server's `BodyGuard` sets the body deadline)."""
 
     max_body_bytes: int
-    body_timeout: float
     request_timeout: float
 
 
@@ -189,17 +187,11 @@ class LlmPath:
             self.observer.request_finished(record)
 
     async def _read(self, receive: Receive, headers: Mapping[str, str]) -> bytes:
-        limits = self.limits
+        limit = self.limits.max_body_bytes
         try:
-            return await read_body(
-                receive, headers.get("content-length"), limits.max_body_bytes, limits.body_timeout
-            )
+            return await read_body(receive, headers.get("content-length"), limit, None)
         except BodyTooLargeError:
-            raise PayloadTooLarge(
-                f"request body exceeds the limit of {limits.max_body_bytes} bytes"
-            ) from None
-        except BodyTimeoutError:
-            raise GatewayError("request body not received in time", status=408) from None
+            raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes") from None
 
     async def _serve(
         self,

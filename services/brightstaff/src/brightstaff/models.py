@@ -14,6 +14,9 @@ from plano_common.providers import ProviderTable
 
 __all__ = ["Models"]
 
+RESOLVED_CACHE_LIMIT = 1024
+"""Model names whose provider is remembered (the cache is emptied when full)."""
+
 
 class Models:
     """Lookups over the providers of a config."""
@@ -29,6 +32,7 @@ class Models:
             if found is not None:
                 configured.append((found.name, found.model))
         self._labels = ModelLabels(configured, wildcard_models=0)
+        self._resolved: dict[str, Provider] = {}
 
     def resolve(self, name: str) -> Provider:
         """The provider serving `name` (an alias, a provider name, `provider/model`, a bare
@@ -42,10 +46,16 @@ class Models:
                 "send `model` or mark one model_providers entry `default: true`",
                 param="model",
             )
+        found = self._resolved.get(name)
+        if found is not None:
+            return found
         check_model_id(name)
         found = self.table.resolve_model(name)
         if found is None:
             raise ModelNotFound(clip(name), self._known)
+        if len(self._resolved) >= RESOLVED_CACHE_LIMIT:
+            self._resolved.clear()
+        self._resolved[name] = found
         return found
 
     def alias_target(self, name: str) -> str:

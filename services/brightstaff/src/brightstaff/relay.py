@@ -8,9 +8,8 @@ import contextlib
 import time
 from collections.abc import Iterator
 
-import aiohttp
-
 from brightstaff.asgi import JSON_CONTENT_TYPE, RawHeaders, Send, send_response
+from brightstaff.egress import EgressError, EgressResponse
 from brightstaff.observe import LlmRecord
 from brightstaff.seams import ChunkFilter, StateTurn, StepError
 from hermesllm.apis import ClientApi, UpstreamApi
@@ -107,7 +106,7 @@ class ClientRelay:
             await self.end(self.translator.fail(message))
 
 
-def passed_headers(response: aiohttp.ClientResponse) -> RawHeaders:
+def passed_headers(response: EgressResponse) -> RawHeaders:
     """The egress's response headers a client gets (all but framing and per-hop ones)."""
     return [
         (name.lower(), value)
@@ -116,17 +115,17 @@ def passed_headers(response: aiohttp.ClientResponse) -> RawHeaders:
     ]
 
 
-async def _read_all(response: aiohttp.ClientResponse) -> bytes:
+async def _read_all(response: EgressResponse) -> bytes:
     try:
         return await response.read()
-    except aiohttp.ClientError as exc:
+    except EgressError as exc:
         raise BadGateway(
             f"LLM egress response failed after status {response.status}: "
             f"{exc or type(exc).__name__}"
         ) from None
 
 
-async def relay_error_status(response: aiohttp.ClientResponse, relay: ClientRelay) -> None:
+async def relay_error_status(response: EgressResponse, relay: ClientRelay) -> None:
     """An egress error answer (status and body) passed to the client unchanged."""
     body = await _read_all(response)
     relay.record.upstream_ended = time.perf_counter()
@@ -135,7 +134,7 @@ async def relay_error_status(response: aiohttp.ClientResponse, relay: ClientRela
 
 
 async def relay_body(
-    response: aiohttp.ClientResponse,
+    response: EgressResponse,
     relay: ClientRelay,
     turn: StateTurn | None,
     chunk_filter: ChunkFilter | None,
@@ -152,7 +151,7 @@ async def relay_body(
 
 
 async def relay_stream(
-    response: aiohttp.ClientResponse,
+    response: EgressResponse,
     relay: ClientRelay,
     turn: StateTurn | None,
     chunk_filter: ChunkFilter | None,
@@ -173,7 +172,7 @@ async def relay_stream(
             if translator.done:
                 break
         tail = translator.finish()
-    except aiohttp.ClientError as exc:
+    except EgressError as exc:
         record.error = f"egress stream failed: {exc or type(exc).__name__}"
         record.error_class = "stream"
         if turn is not None:
@@ -187,14 +186,14 @@ async def relay_stream(
     await _read_terminator(response)
 
 
-async def _read_terminator(response: aiohttp.ClientResponse) -> None:
+async def _read_terminator(response: EgressResponse) -> None:
     """Read what the egress still sends after the stream's last event (the chunked-encoding
     terminator, a few bytes) so that its connection goes back to the pool: a response released
     before its end closes the connection, and the next request would open a new one."""
     content = response.content
     if content.at_eof():
         return
-    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+    with contextlib.suppress(EgressError, TimeoutError):
         async with asyncio.timeout(TERMINATOR_SECONDS):
             await content.read(TERMINATOR_BYTES)
 
