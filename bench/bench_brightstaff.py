@@ -1,11 +1,13 @@
 """Side-by-side benchmark of the model listener: client → brightstaff → llm-gateway → fake,
 against llm-gateway alone and LiteLLM's proxy, in the same run.
 
-    uv run python bench/bench_brightstaff.py            # full run (~6 minutes)
+    uv run python bench/bench_brightstaff.py            # full run (~8 minutes)
     uv run python bench/bench_brightstaff.py --quick    # smoke run (~2 minutes)
 
-The fake upstream and this load driver share CPU core 0; the services under test run on core 1
-(brightstaff and llm-gateway together for the chain: the machine has two cores). No routing is
+The fake upstream and this load driver share CPU core 0; the proxy under test runs on core 1.
+The chain is measured twice: with each service on its own core (brightstaff on core 1,
+llm-gateway on core 0 beside the fake and the driver; the layout its targets are stated for)
+and with both services on core 1 (a stricter layout for a two-core machine). No routing is
 configured. Reported as in bench_gateway.py: requests/s at concurrency 1, 16 and 64, latency
 added over the direct fake (p50, p99 at c=1), time to first content delta of a 64-chunk stream,
 CPU time per request (of brightstaff alone for the chain) and RSS. The table is written to
@@ -45,6 +47,8 @@ from bench_gateway import (
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "brightstaff.md"
 CHAIN = "brightstaff → llm-gateway"
+OWN_CORES = f"{CHAIN}, own cores"
+ONE_CORE = f"{CHAIN}, one core"
 
 
 def chain_config(fake_port: int, gateway_port: int, model_port: int) -> str:
@@ -64,8 +68,10 @@ endpoints:
     return base[:start] + listener + base[end:]
 
 
-def run_chain(workdir: Path, fake_port: int, phases: Phases) -> TargetResult:
-    """Measure brightstaff's model listener in front of llm-gateway."""
+def run_chain(
+    workdir: Path, fake_port: int, phases: Phases, name: str, gateway_core: int
+) -> TargetResult:
+    """Measure brightstaff's model listener (core 1) in front of llm-gateway (`gateway_core`)."""
     gateway_port, model_port = free_port(), free_port()
     config = workdir / "chain.yaml"
     config.write_text(chain_config(fake_port, gateway_port, model_port))
@@ -75,13 +81,13 @@ def run_chain(workdir: Path, fake_port: int, phases: Phases) -> TargetResult:
     brightstaff = [str(VENV_BIN / "brightstaff"), "--config", str(config), "--host", "127.0.0.1"]
     brightstaff += ["--port", str(free_port()), "--metrics-port", str(free_port())]
     with (
-        process(gateway, PROXY_CORE, env=env, log=workdir / "gateway.log"),
+        process(gateway, gateway_core, env=env, log=workdir / "gateway.log"),
         process(brightstaff, PROXY_CORE, env=env, log=workdir / "brightstaff.log") as proc,
     ):
         wait_http(f"http://127.0.0.1:{gateway_port}/healthz")
         wait_http(f"http://127.0.0.1:{model_port}/healthz")
-        print(CHAIN)
-        return measure(CHAIN, model_port, phases, proc.pid, phases.long_run)
+        print(name)
+        return measure(name, model_port, phases, proc.pid, phases.long_run)
 
 
 def run_gateway(workdir: Path, fake_port: int, phases: Phases) -> TargetResult:
@@ -116,24 +122,30 @@ def run_litellm(workdir: Path, fake_port: int, phases: Phases) -> TargetResult |
 
 
 def ratios(results: list[TargetResult]) -> list[str]:
-    """The figures the targets are stated in."""
+    """The figures the targets are stated in, for each chain layout."""
     names = {r.name: r for r in results}
-    direct, chain = results[0], names.get(CHAIN)
+    direct = results[0]
     gateway, litellm = names.get("llm-gateway"), names.get("litellm")
     lines: list[str] = []
-    if chain is not None:
+    for layout in (OWN_CORES, ONE_CORE):
+        chain = names.get(layout)
+        if chain is None:
+            continue
         added = (chain.p50_c1 - direct.p50_c1) * 1e3
         ttft = (chain.ttft_p50 - direct.ttft_p50) * 1e3
-        lines.append(f"- two hops added p50 at c=1: **{added:.3f} ms** (target ≤ 1.5 ms)")
-        lines.append(f"- two hops added TTFT: **{ttft:.3f} ms** (target ≤ 2 ms)")
+        lines.append(f"- {layout}: two hops added p50 at c=1: **{added:.3f} ms** (target ≤ 1.5 ms)")
+        lines.append(f"- {layout}: two hops added TTFT: **{ttft:.3f} ms** (target ≤ 2 ms)")
         if gateway is not None:
             alone = (chain.p50_c1 - gateway.p50_c1) * 1e3
             lines.append(
-                f"- brightstaff's own share of p50 (chain minus llm-gateway alone): {alone:.3f} ms"
+                f"- {layout}: brightstaff's own share of p50 (chain minus llm-gateway alone): "
+                f"{alone:.3f} ms"
             )
         if litellm is not None and litellm.rps.get(16):
             ratio = chain.rps[16] / litellm.rps[16]
-            lines.append(f"- chain / LiteLLM requests/s at c=16: **{ratio:.1f}x** (target ≥ 6x)")
+            lines.append(
+                f"- {layout}: chain / LiteLLM requests/s at c=16: **{ratio:.1f}x** (target ≥ 6x)"
+            )
     return lines
 
 
@@ -153,7 +165,8 @@ def main() -> None:
         wait_http(f"http://127.0.0.1:{fake_port}/healthz")
         print("direct fake upstream")
         results.append(measure("direct fake", fake_port, phases, None, 0))
-        results.append(run_chain(workdir, fake_port, phases))
+        results.append(run_chain(workdir, fake_port, phases, OWN_CORES, DRIVER_CORE))
+        results.append(run_chain(workdir, fake_port, phases, ONE_CORE, PROXY_CORE))
         results.append(run_gateway(workdir, fake_port, phases))
         litellm = None if args.skip_litellm else run_litellm(workdir, fake_port, phases)
         if litellm is not None:
@@ -163,8 +176,9 @@ def main() -> None:
     text = text.replace("# llm-gateway benchmark", "# brightstaff (model listener) benchmark", 1)
     text = text.replace(
         "the proxy alone on core 1 (one worker).",
-        f"the services under test on core 1 (one worker each; the chain's two services share it). "
-        f"Model `{MODEL}`, no routing.",
+        f"the proxy under test on core 1 (one worker each). The chain runs twice: "
+        f"`own cores` puts llm-gateway on core 0 (beside the fake and the driver) and "
+        f"brightstaff on core 1; `one core` puts both on core 1. Model `{MODEL}`, no routing.",
     )
     text = text.rstrip("\n") + "\n" + "\n".join(ratios(results)) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
