@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 
 from starlette.types import Message, Receive, Scope, Send
 
 __all__ = [
     "JSON_CONTENT_TYPE",
-    "BodyTimeoutError",
     "BodyTooLargeError",
     "ClientDisconnectedError",
     "Message",
@@ -30,10 +28,6 @@ class BodyTooLargeError(Exception):
     """The request body exceeds the limit."""
 
 
-class BodyTimeoutError(Exception):
-    """The request body did not arrive in time."""
-
-
 class ClientDisconnectedError(Exception):
     """The client went away before its request body arrived."""
 
@@ -43,24 +37,11 @@ def request_headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
-async def read_body(
-    receive: Receive, declared_length: str | None, limit: int, seconds: float | None
-) -> bytes:
+async def read_body(receive: Receive, declared_length: str | None, limit: int) -> bytes:
     """The whole request body: at most `limit` bytes (refused up front when the declared
-    Content-Length is larger), all of it within `seconds` (None: no deadline of its own, for an
-    app served behind `plano_common.body_guard.BodyGuard`, which enforces one)."""
+    Content-Length is larger). Its deadline is the server's (`plano_common.body_guard`)."""
     if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
         raise BodyTooLargeError
-    if seconds is None:
-        return await _read_all(receive, limit)
-    try:
-        async with asyncio.timeout(seconds):
-            return await _read_all(receive, limit)
-    except TimeoutError:
-        raise BodyTimeoutError from None
-
-
-async def _read_all(receive: Receive, limit: int) -> bytes:
     parts: list[bytes] = []
     size = 0
     while True:

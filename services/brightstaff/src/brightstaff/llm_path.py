@@ -189,7 +189,7 @@ class LlmPath:
     async def _read(self, receive: Receive, headers: Mapping[str, str]) -> bytes:
         limit = self.limits.max_body_bytes
         try:
-            return await read_body(receive, headers.get("content-length"), limit, None)
+            return await read_body(receive, headers.get("content-length"), limit)
         except BodyTooLargeError:
             raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes") from None
 

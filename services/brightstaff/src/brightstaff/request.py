@@ -7,9 +7,7 @@ metadata keys, apply the alias and check that a configured provider serves the m
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from hermesllm.introspect import remove_metadata
 from plano_common.config.document import RoutingPreferenceEntry
 from plano_common.config.types import RoutingPreference
 from plano_common.errors import BadRequest
+from plano_common.request_ids import new_request_id
 
 __all__ = [
     "MAX_INLINE_PREFERENCES",
@@ -43,28 +42,6 @@ _decode = msgspec.json.Decoder().decode
 logger = logging.getLogger(__name__)
 
 
-class _RequestIds:
-    """New request ids: 32 hex digits, a random prefix per process and a counter."""
-
-    __slots__ = ("_numbers", "_prefix")
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """A new prefix (at start-up and in a forked child), counting from zero."""
-        self._prefix = os.urandom(8).hex()
-        self._numbers = itertools.count()
-
-    def next(self) -> str:
-        """The next id."""
-        return f"{self._prefix}{next(self._numbers) & 0xFFFFFFFFFFFFFFFF:016x}"
-
-
-_ids = _RequestIds()
-os.register_at_fork(after_in_child=_ids.reset)
-
-
 @dataclass(frozen=True, slots=True)
 class ParseFacts:
     """What parsing learnt about the body (kept in `LlmRequest.extra[PARSE_KEY]`)."""
@@ -78,7 +55,7 @@ def request_id_of(headers: Mapping[str, str]) -> str:
     given = headers.get(REQUEST_ID_HEADER)
     if given and _REQUEST_ID.fullmatch(given):
         return given
-    return _ids.next()
+    return new_request_id()
 
 
 class RequestParser:

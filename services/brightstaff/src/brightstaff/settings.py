@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from plano_common.config.types import PlanoConfig
 from plano_common.egress_url import DEFAULT_EGRESS_URL, EGRESS_ENDPOINT_NAME, egress_url
 from plano_common.env_knobs import env_int
-from plano_common.server_settings import server_settings
 
 __all__ = [
     "DEFAULT_EGRESS_URL",
@@ -45,7 +44,6 @@ class BrightstaffSettings:
     egress_url: str = DEFAULT_EGRESS_URL
     connect_timeout: float = 5.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    body_timeout: float = 60.0
     pool_size: int = DEFAULT_POOL_SIZE
 
 
@@ -60,7 +58,6 @@ def settings_from(
         max_body_bytes=env_int(
             env, "PLANO_BRIGHTSTAFF_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, error=SettingsError
         ),
-        body_timeout=server_settings(env).body_timeout_seconds,
         pool_size=env_int(
             env, "PLANO_BRIGHTSTAFF_POOL_SIZE", DEFAULT_POOL_SIZE, error=SettingsError
         ),

@@ -16,7 +16,6 @@ import asyncio
 import dataclasses
 import logging
 import time
-import uuid
 from typing import Any
 
 import msgspec
@@ -53,6 +52,7 @@ from plano_common.errors import (
     PayloadTooLarge,
 )
 from plano_common.forwarded import peer_host
+from plano_common.request_ids import new_request_id
 from plano_common.token_counter import AsyncTokenCounter
 
 __all__ = ["COUNT_TOKENS_PATH", "CountTokensEndpoint"]
@@ -86,7 +86,7 @@ class CountTokensEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one request, never raising into the server."""
         headers = self.settings.trusted_proxies.filter(request_headers(scope), peer_host(scope))
-        request_id = headers.get(_REQUEST_ID_HEADER) or uuid.uuid4().hex
+        request_id = headers.get(_REQUEST_ID_HEADER) or new_request_id()
         record = RequestRecord(
             request_id, scope["path"], time.perf_counter(), client_api=ClientApi.MESSAGES.value
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,6 +67,7 @@ from plano_common.errors import (
     ServiceUnavailable,
 )
 from plano_common.forwarded import peer_host
+from plano_common.request_ids import new_request_id
 from plano_common.secret_scrub import SecretScrubber
 from plano_common.token_counter import AsyncTokenCounter
 
@@ -103,7 +103,7 @@ class Pipeline:
         """Serve one request of the `client` API, never raising into the server."""
         started = time.perf_counter()
         headers = self.settings.trusted_proxies.filter(request_headers(scope), peer_host(scope))
-        request_id = headers.get(REQUEST_ID_HEADER) or _new_request_id()
+        request_id = headers.get(REQUEST_ID_HEADER) or new_request_id()
         record = RequestRecord(request_id, scope["path"], started, client_api=client.value)
         id_header = (b"x-request-id", request_id.encode("latin-1"))
         relay = _Relay(send, id_header, record, self.routes.scrubber)
@@ -604,15 +604,6 @@ def _require_json_object(payload: bytes, response: aiohttp.ClientResponse) -> No
             return
         problem = "not a JSON object (another JSON value)"
     raise _unusable_reply(response, problem)
-
-
-def _new_request_id() -> str:
-    """A random request id: 32 hex digits laid out as `uuid.uuid4().hex` (version 4, RFC 4122
-    variant), without building a UUID object."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40
-    raw[8] = raw[8] & 0x3F | 0x80
-    return raw.hex()
 
 
 def _wants_usage(parsed: dict[str, Any]) -> bool:

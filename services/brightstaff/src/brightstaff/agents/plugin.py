@@ -69,7 +69,7 @@ def build_agents_and_filters(ctx: StepContext) -> Plugin:
         selector,
         AgentChain(client, filters, observer, timeouts),
         ctx.metrics,
-        AgentLimits(max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout),
+        AgentLimits(max_body_bytes=settings.max_body_bytes),
     )
     listing = ctx.models.listing_body
     mounted = AgentListenerApp(service, agent_listeners, listing)

@@ -15,7 +15,6 @@ from brightstaff.agents.chain import AgentChain, ChainRequest
 from brightstaff.agents.relay import ReplyWriter
 from brightstaff.agents.selection import AgentSelector
 from brightstaff.asgi import (
-    BodyTimeoutError,
     BodyTooLargeError,
     ClientDisconnectedError,
     Receive,
@@ -61,7 +60,6 @@ class AgentLimits(msgspec.Struct, frozen=True):
     """Bounds of agent-listener requests."""
 
     max_body_bytes: int
-    body_timeout: float
 
 
 class _RefusedError(Exception):
@@ -137,13 +135,9 @@ class AgentService:
     async def _read(self, receive: Receive, headers: Mapping[str, str]) -> bytes:
         limits = self.limits
         try:
-            return await read_body(
-                receive, headers.get("content-length"), limits.max_body_bytes, limits.body_timeout
-            )
+            return await read_body(receive, headers.get("content-length"), limits.max_body_bytes)
         except BodyTooLargeError:
             raise _RefusedError(413, "request body too large") from None
-        except BodyTimeoutError:
-            raise _RefusedError(408, "request body not received in time") from None
 
     async def _serve(
         self,

@@ -33,7 +33,6 @@ def build_function_calling(ctx: StepContext) -> Plugin:
         backend,
         ctx.metrics,
         max_body_bytes=settings.max_body_bytes,
-        body_timeout=settings.body_timeout,
         timeout_seconds=timeout_seconds(ctx.environ),
     )
     return Plugin(internal_routes=function_calling_routes(api), aclose=client.close)

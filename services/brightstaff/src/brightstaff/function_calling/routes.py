@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from brightstaff.asgi import BodyTimeoutError, BodyTooLargeError, read_body, request_headers
+from brightstaff.asgi import BodyTooLargeError, read_body, request_headers
 from brightstaff.function_calling.answer import FcOutcome, FcRequest, completion_body
 from brightstaff.function_calling.prompt import PromptError, process_messages
 from brightstaff.function_calling.upstream import ModelCallError
@@ -105,13 +105,11 @@ class FunctionCallingApi:
         metrics: BrightstaffMetrics,
         *,
         max_body_bytes: int,
-        body_timeout: float,
         timeout_seconds: float,
     ) -> None:
         self.backend = backend
         self._metrics = metrics
         self._max_body = max_body_bytes
-        self._body_timeout = body_timeout
         self._timeout = timeout_seconds
 
     async def handle(self, request: Request) -> Response:
@@ -126,15 +124,11 @@ class FunctionCallingApi:
     async def _answer(self, http: Request) -> Response:
         headers = request_headers(http.scope)
         try:
-            body = await read_body(
-                http.receive, headers.get("content-length"), self._max_body, self._body_timeout
-            )
+            body = await read_body(http.receive, headers.get("content-length"), self._max_body)
         except BodyTooLargeError:
             return _json_response(
                 413, {"error": f"Invalid request body: larger than {self._max_body} bytes"}
             )
-        except BodyTimeoutError:
-            return _json_response(408, {"error": "Invalid request body: not received in time"})
         request_id = clip(headers.get("x-request-id", ""), 128) or str(uuid.uuid4())
         try:
             if len(body) > INLINE_PARSE_BYTES:

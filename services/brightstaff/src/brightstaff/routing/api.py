@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from brightstaff.asgi import BodyTimeoutError, BodyTooLargeError, read_body, request_headers
+from brightstaff.asgi import BodyTooLargeError, read_body, request_headers
 from brightstaff.metrics import HANDLER_ROUTING, BrightstaffMetrics
 from brightstaff.request import RequestParser
 from brightstaff.routing.metrics import RoutingMetrics
@@ -50,7 +50,6 @@ class RoutingApi:
         tracing: Tracing | None,
         *,
         max_body_bytes: int,
-        body_timeout: float,
     ) -> None:
         self._parser = parser
         self._router = router
@@ -58,7 +57,6 @@ class RoutingApi:
         self._http = http_metrics
         self._tracing = tracing
         self._max_body = max_body_bytes
-        self._body_timeout = body_timeout
 
     async def handle(self, request: Request) -> Response:
         """Decide one request; 4xx in the path's dialect when it cannot be parsed."""
@@ -77,13 +75,9 @@ class RoutingApi:
 
     async def _answer(self, api: ClientApi, request: Request, headers: dict[str, str]) -> Response:
         try:
-            body = await read_body(
-                request.receive, headers.get("content-length"), self._max_body, self._body_timeout
-            )
+            body = await read_body(request.receive, headers.get("content-length"), self._max_body)
         except BodyTooLargeError:
             raise PayloadTooLarge(f"request body exceeds {self._max_body} bytes") from None
-        except BodyTimeoutError:
-            raise GatewayError("request body not received in time", status=408) from None
         parsed = self._parser.parse(api, request.url.path, headers, body, listener=ROUTING_LISTENER)
         if self._tracing is None:
             decision = await self._router.decide(parsed)

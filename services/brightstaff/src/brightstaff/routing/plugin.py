@@ -29,7 +29,6 @@ def build_routing(ctx: StepContext) -> Plugin:
         ctx.metrics,
         ctx.tracing,
         max_body_bytes=settings.max_body_bytes,
-        body_timeout=settings.body_timeout,
     )
     return Plugin(
         steps=PathSteps(router=router),
