@@ -4,21 +4,27 @@
     uv run python bench/bench_state.py --requests 100 # quicker, noisier
 
 Chain: this driver → brightstaff model listener → llm-gateway → fake upstream (Anthropic wire,
-fixed reply). Three brightstaff processes share one llm-gateway:
+fixed reply). Four brightstaff processes share one llm-gateway:
 
 - stateless: no `state_storage`; the client sends the whole history in `input`;
 - memory / postgres: `state_storage` of that type; the client sends `previous_response_id` and
-  only the new message. The upstream receives the same request in all three cases, so the
-  difference is the state step: one store read, the merge, one store write.
+  only the new message. The upstream receives the same request in every case, so the
+  difference is the state step: one store read, the merge, one store write. PostgreSQL's
+  replica keeps recent conversations in memory (`cache_mb`, the default), so the read of a
+  conversation it stored itself is served from there, as a follow-up on the replica that
+  served the previous turn is;
+- postgres-nocache: the same with `cache_mb: 0`: every read goes to the database, as the
+  first follow-up on another replica does.
 
 Each variant's turns continue the same 4-turn base conversation. At concurrency 1 the variants
-are interleaved request by request (so machine noise hits all three alike); at concurrency 16
-each variant runs a batch in turn, three rounds. Reported: p50/p99 of the whole non-streamed
-request and of the time to the first text delta of a streamed one, and the difference to
-stateless. A second table times the step alone in-process (prepare + capture of the reply) on
-both stores. PostgreSQL is the machine's test database (`PLANO_TEST_DATABASE_URL`), in a
-private schema dropped at the end. The machine may be shared with other work: compare the
-variants of one run, not runs with each other. The table is written to bench/results/state.md.
+are interleaved request by request (so machine noise hits all alike); at concurrency 16 each
+variant runs a batch in turn, three rounds, after one unmeasured round. Reported: p50/p99 of
+the whole non-streamed request and of the time to the first text delta of a streamed one, and
+the difference to stateless. A second table times the step alone in-process (prepare + capture
+of the reply) on both stores. PostgreSQL is the machine's test database
+(`PLANO_TEST_DATABASE_URL`), in a private schema dropped at the end. The machine may be shared
+with other work: compare the variants of one run, not runs with each other. The table is
+written to bench/results/state.md.
 """
 
 from __future__ import annotations
@@ -58,7 +64,8 @@ REPLY = (
     "enough to be a realistic short reply."
 )
 BASE_TURNS = 4
-VARIANTS = ("stateless", "memory", "postgres")
+VARIANTS = ("stateless", "memory", "postgres", "postgres-nocache")
+STATEFUL = VARIANTS[1:]
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -140,7 +147,7 @@ class Driver:
 
     async def prepare(self) -> None:
         """Build the base conversation on each stateful listener."""
-        for variant in ("memory", "postgres"):
+        for variant in STATEFUL:
             previous: str | None = None
             for turn in range(BASE_TURNS):
                 body: dict[str, Any] = {"model": MODEL, "input": f"Base question {turn}?"}
@@ -194,11 +201,13 @@ async def interleaved(sample: Sampler, count: int) -> dict[str, list[float]]:
     return out
 
 
-async def batches(sample: Sampler, count: int, concurrency: int) -> dict[str, list[float]]:
-    """Concurrency N: each variant in turn runs `count / 3` turns on N workers, three rounds."""
+async def batches(
+    sample: Sampler, count: int, concurrency: int, rounds: int = 3
+) -> dict[str, list[float]]:
+    """Concurrency N: each variant in turn runs `count / 3` turns on N workers, `rounds` times."""
     out: dict[str, list[float]] = {v: [] for v in VARIANTS}
     per_round = max(concurrency, count // 3)
-    for _ in range(3):
+    for _ in range(rounds):
         for variant in VARIANTS:
             remaining = per_round
 
@@ -283,6 +292,7 @@ async def end_to_end(urls: dict[str, str], count: int) -> list[str]:
         driver = Driver(session, urls)
         await driver.prepare()
         await interleaved(driver.whole, 10)  # warm-up
+        await batches(driver.whole, count, 16, rounds=1)  # every variant's c=16 connections
         rows = added_rows("whole turn, c=1", await interleaved(driver.whole, count))
         rows += added_rows("whole turn, c=16", await batches(driver.whole, count * 3, 16))
         rows += added_rows("first text delta, c=1", await interleaved(driver.first_delta, count))
@@ -298,9 +308,10 @@ async def in_process(database_url: str, count: int) -> list[str]:
         memory = MemoryStore(max_entries=100_000, ttl_seconds=3600)
         p50, p99 = await step_cost(memory, count * 3, concurrency)
         rows.append(f"| memory | {concurrency} | {p50 * 1e3:.3f} | {p99 * 1e3:.3f} |")
-        postgres = PostgresStore(database_url, timeout_seconds=5)
-        p50, p99 = await step_cost(postgres, count * 3, concurrency)
-        rows.append(f"| postgres | {concurrency} | {p50 * 1e3:.3f} | {p99 * 1e3:.3f} |")
+        for label, cache_bytes in (("postgres", 32 << 20), ("postgres-nocache", 0)):
+            postgres = PostgresStore(database_url, timeout_seconds=5, cache_bytes=cache_bytes)
+            p50, p99 = await step_cost(postgres, count * 3, concurrency)
+            rows.append(f"| {label} | {concurrency} | {p50 * 1e3:.3f} | {p99 * 1e3:.3f} |")
     return rows
 
 
@@ -310,6 +321,8 @@ def run(args: argparse.Namespace, workdir: Path, database_url: str) -> str:
         "stateless": "",
         "memory": "state_storage:\n  type: memory\n",
         "postgres": f"state_storage:\n  type: postgres\n  connection_string: '{database_url}'\n",
+        "postgres-nocache": f"state_storage:\n  type: postgres\n  cache_mb: 0\n"
+        f"  connection_string: '{database_url}'\n",
     }
     ports = {variant: free_port() for variant in VARIANTS}
     env = {"PLANO_ACCESS_LOG": "off", "PLANO_METRICS_PORT": "0"}

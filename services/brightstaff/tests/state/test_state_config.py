@@ -48,9 +48,12 @@ def test_postgres_settings(tmp_path: Path) -> None:
     assert settings.timeout_seconds == 0.5
     assert settings.retention_days == 30 and settings.synchronous_commit is True
     assert "postgresql://u@h/db" not in repr(settings)
+    assert settings.cache_mb == 32
     state = build_state(config)
     assert state is not None and isinstance(state.store, PostgresStore)
     assert state.store.timeout_seconds == 0.5
+    off = load(tmp_path, "state_storage: {type: postgres, connection_string: x=y, cache_mb: 0}\n")
+    assert off.state_storage.cache_mb == 0
 
 
 def test_no_state_storage_no_state(tmp_path: Path) -> None:
@@ -74,6 +77,14 @@ def test_no_state_storage_no_state(tmp_path: Path) -> None:
             "state_storage.max_entries: applies to type memory only",
         ),
         ("state_storage: {type: memory, max_entries: 0}\n", "state_storage.max_entries"),
+        (
+            "state_storage: {type: memory, cache_mb: 8}\n",
+            "state_storage.cache_mb: applies to type postgres only",
+        ),
+        (
+            "state_storage: {type: postgres, connection_string: x=y, cache_mb: -1}\n",
+            "state_storage.cache_mb",
+        ),
     ],
 )
 def test_misplaced_or_invalid_knobs(tmp_path: Path, storage: str, message: str) -> None:

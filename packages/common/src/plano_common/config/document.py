@@ -378,6 +378,7 @@ class StateStorageEntry(Document):
     retention_days: Annotated[int, Meta(ge=1)] | None = None
     timeout: Duration | None = None
     synchronous_commit: bool | None = None
+    cache_mb: Annotated[int, Meta(ge=0, le=65536)] | None = None
 
 
 class OnExceptionEntry(Document):

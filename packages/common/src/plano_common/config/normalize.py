@@ -411,7 +411,7 @@ def _state_storage(entry: StateStorageEntry | None) -> StateStorage | None:
     if entry is None:
         return None
     _only_for(entry, "memory", ("max_entries", "ttl_seconds"))
-    _only_for(entry, "postgres", ("retention_days", "timeout", "synchronous_commit"))
+    _only_for(entry, "postgres", ("retention_days", "timeout", "synchronous_commit", "cache_mb"))
     if entry.type == "memory":
         defaults = StateStorage(type="memory")
         return StateStorage(
@@ -434,6 +434,9 @@ def _state_storage(entry: StateStorageEntry | None) -> StateStorage | None:
         connection_string=url,
         retention_days=entry.retention_days,
         synchronous_commit=bool(entry.synchronous_commit),
+        cache_mb=StateStorage(type="postgres").cache_mb
+        if entry.cache_mb is None
+        else entry.cache_mb,
         timeout_seconds=(
             StateStorage(type="postgres").timeout_seconds
             if timeout is None

@@ -298,6 +298,9 @@ class StateStorage(msgspec.Struct, frozen=True, kw_only=True):
     synchronous_commit: bool = False
     """PostgreSQL store: wait for each stored turn to reach the disk (off: a database crash may
     lose the last fraction of a second of turns, never half of one)."""
+    cache_mb: int = 32
+    """PostgreSQL store: megabytes of recent conversations each replica keeps in memory, so a
+    follow-up on the replica that stored the previous turn skips the database read; 0: none."""
 
     def __repr__(self) -> str:
         secret = _masked(self.connection_string)
@@ -305,7 +308,7 @@ class StateStorage(msgspec.Struct, frozen=True, kw_only=True):
             f"StateStorage(type={self.type!r}, connection_string={secret!r}, "
             f"max_entries={self.max_entries}, ttl_seconds={self.ttl_seconds}, "
             f"retention_days={self.retention_days}, timeout_seconds={self.timeout_seconds}, "
-            f"synchronous_commit={self.synchronous_commit})"
+            f"synchronous_commit={self.synchronous_commit}, cache_mb={self.cache_mb})"
         )
 
 

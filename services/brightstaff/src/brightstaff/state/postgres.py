@@ -5,6 +5,10 @@
   several rows), so a busy replica pays one round trip and one commit for many requests. A
   batch the database refuses for one of its values (a NUL character in a history, say) is run
   again one operation at a time, so only that operation fails.
+- With a cache (`cache_bytes`), the records this replica wrote or read recently are served
+  from memory (`recent.RecentRecords`): a follow-up turn on the replica that stored the
+  previous one needs no read. Deletes notify every replica (`deletions`), and the cache is only
+  used while this replica hears them.
 - Statements run in autocommit mode, so a turn's history is written by a single statement and
   no reader ever sees half of it.
 - Unless `synchronous_commit` is asked for, sessions commit asynchronously: a commit is visible
@@ -36,6 +40,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from brightstaff.state.batching import Batcher
+from brightstaff.state.deletions import CHANNEL, DeletionListener
+from brightstaff.state.recent import RecentRecords
 from brightstaff.state.schema import ensure_table
 from brightstaff.state.store import ConversationRecord, StoreUnavailableError
 
@@ -52,12 +58,14 @@ class _Row(msgspec.Struct):
     """A record as written (the JSON of one element of a write batch)."""
 
     response_id: str
-    input_items: list[dict[str, Any]]
+    input_items: msgspec.Raw
     created_at: int
     model: str
     provider: str
 
 
+_Found = tuple[ConversationRecord, bytes]
+"""A record read and its history's JSON."""
 Write = tuple[str, bytes]
 """A queued write: the response id and its row's JSON."""
 Statement = Callable[[Connection, list[K]], Awaitable[list[R]]]
@@ -80,10 +88,15 @@ _UPSERT: LiteralString = (
     "input_items = EXCLUDED.input_items, created_at = EXCLUDED.created_at, "
     "model = EXCLUDED.model, provider = EXCLUDED.provider, updated_at = CURRENT_TIMESTAMP"
 )
-_DELETE: LiteralString = "DELETE FROM conversation_states WHERE response_id = %s"
+# Deletes notify every replica's cache when they commit (one row per deleted id).
+_DELETE: LiteralString = (
+    "WITH gone AS (DELETE FROM conversation_states WHERE response_id = %s "
+    "RETURNING response_id) SELECT pg_notify(%s, response_id) FROM gone"
+)
 _DELETE_OLD: LiteralString = (
-    "DELETE FROM conversation_states WHERE response_id IN (SELECT response_id "
-    "FROM conversation_states WHERE created_at < %s LIMIT %s)"
+    "WITH gone AS (DELETE FROM conversation_states WHERE response_id IN (SELECT response_id "
+    "FROM conversation_states WHERE created_at < %s LIMIT %s) RETURNING response_id) "
+    "SELECT pg_notify(%s, response_id) FROM gone"
 )
 _PURGE_BATCH = 1000
 _ATTEMPTS = 2
@@ -95,6 +108,8 @@ _MAX_POOL = 10
 _RUNNERS = 4
 _MAX_BATCH = 64
 _MAX_BATCH_BYTES = 1 << 20
+# Recent records are kept this long at most (a row deleted by hand may be served that long).
+_CACHE_SECONDS = 300.0
 # The pool's reconnection backoff doubles up to this bound; after it the next request starts a
 # fresh attempt at once, so recovery after a long outage is quick.
 _RECONNECT_SECONDS = 10.0
@@ -104,12 +119,18 @@ class PostgresStore:
     """A `StateStore` on the `conversation_states` table."""
 
     def __init__(
-        self, connection_string: str, *, timeout_seconds: float, synchronous_commit: bool = False
+        self,
+        connection_string: str,
+        *,
+        timeout_seconds: float,
+        synchronous_commit: bool = False,
+        cache_bytes: int = 0,
     ) -> None:
         self.timeout_seconds = timeout_seconds
+        options = _connection_options(connection_string)
         self._pool = AsyncConnectionPool(
             connection_string,
-            kwargs=_connection_options(connection_string),
+            kwargs=options,
             configure=None if synchronous_commit else _asynchronous_commit,
             min_size=1,
             max_size=_MAX_POOL,
@@ -119,7 +140,12 @@ class PostgresStore:
         )
         self._opened = False
         self._table_ready = False
-        self._reads: Batcher[str, ConversationRecord | None] = Batcher(
+        self._recent: RecentRecords | None = None
+        self._deletions: DeletionListener | None = None
+        if cache_bytes > 0:
+            self._recent = RecentRecords(max_bytes=cache_bytes, ttl_seconds=_CACHE_SECONDS)
+            self._deletions = DeletionListener(connection_string, options, self._recent)
+        self._reads: Batcher[str, _Found | None] = Batcher(
             lambda ids: self._batch(_select, ids),
             timeout_seconds=timeout_seconds,
             limit=_RUNNERS,
@@ -134,6 +160,11 @@ class PostgresStore:
             max_weight=_MAX_BATCH_BYTES,
         )
 
+    @property
+    def caching(self) -> bool:
+        """True while recent records are served from memory (the delete listener is up)."""
+        return self._recent is not None and self._recent.trusted
+
     async def start(self) -> None:
         """Open the pool and create the table when missing; a failure is logged, not raised."""
         try:
@@ -145,35 +176,72 @@ class PostgresStore:
         """Stop the batches and close every connection."""
         self._reads.close()
         self._writes.close()
+        if self._deletions is not None:
+            await self._deletions.close()
         if self._opened:
             await self._pool.close()
 
     async def get(self, response_id: str) -> ConversationRecord | None:
-        """The record of a response, or None."""
+        """The record of a response (from the cache when it holds it), or None."""
         _encode(response_id)  # an id JSON cannot carry fails its own caller, not a batch
-        return await self._reads.submit(response_id)
+        recent = self._recent
+        if recent is None:
+            record = await self._reads.submit(response_id)
+            return None if record is None else record[0]
+        kept = recent.get(response_id)
+        if kept is not None:
+            return kept
+        epoch = recent.epoch
+        try:
+            record = await self._reads.submit(response_id)
+        except StoreUnavailableError:
+            self._failed()
+            raise
+        if record is None:
+            return None
+        recent.remember(record[0], record[1], since_epoch=epoch)
+        return record[0]
 
     async def put(self, record: ConversationRecord) -> None:
         """Insert or replace a record with one statement."""
+        items_json = _encode(record.input_items)
         row = _Row(
-            record.response_id, record.input_items, record.created_at, record.model, record.provider
+            record.response_id,
+            msgspec.Raw(items_json),
+            record.created_at,
+            record.model,
+            record.provider,
         )
-        await self._writes.submit((record.response_id, _encode(row)))
+        epoch = 0 if self._recent is None else self._recent.epoch
+        try:
+            await self._writes.submit((record.response_id, _encode(row)))
+        except StoreUnavailableError:
+            self._failed()
+            raise
+        if self._recent is not None:
+            self._recent.remember(record, items_json, since_epoch=epoch)
 
     async def delete(self, response_id: str) -> bool:
-        """Delete a record; False when it was unknown."""
+        """Delete a record; False when it was unknown. Every replica's cache is told."""
 
         async def delete(connection: Connection) -> bool:
-            cursor = await connection.execute(_DELETE, (response_id,))
+            cursor = await connection.execute(_DELETE, (response_id, CHANNEL))
             return cursor.rowcount > 0
 
-        return await self._run(delete)
+        self._forget(response_id)
+        try:
+            return await self._run(delete)
+        except StoreUnavailableError:
+            self._failed()
+            raise
+        finally:
+            self._forget(response_id)
 
     async def delete_older_than(self, created_before: int) -> int:
         """Delete records created before a Unix time, in batches of one statement each."""
 
         async def delete_batch(connection: Connection) -> int:
-            cursor = await connection.execute(_DELETE_OLD, (created_before, _PURGE_BATCH))
+            cursor = await connection.execute(_DELETE_OLD, (created_before, _PURGE_BATCH, CHANNEL))
             return cursor.rowcount
 
         total = 0
@@ -182,6 +250,15 @@ class PostgresStore:
             total += deleted
             if deleted < _PURGE_BATCH:
                 return total
+
+    def _failed(self) -> None:
+        """An operation failed: the database may have stalled with the listener unaware."""
+        if self._deletions is not None:
+            self._deletions.restart()
+
+    def _forget(self, response_id: str) -> None:
+        if self._recent is not None:
+            self._recent.forget(response_id)
 
     async def _batch(
         self, statement: Statement[K, R], keys: list[K]
@@ -196,6 +273,8 @@ class PostgresStore:
         if not self._opened:
             self._opened = True
             await self._pool.open(wait=False)
+            if self._deletions is not None:
+                self._deletions.start()
 
     async def _run(self, operation: Callable[[Connection], Awaitable[T]]) -> T:
         await self._open()
@@ -249,24 +328,26 @@ class PostgresStore:
         self._table_ready = True
 
 
-async def _select(connection: Connection, ids: list[str]) -> list[ConversationRecord | None]:
+async def _select(connection: Connection, ids: list[str]) -> list[_Found | None]:
     cursor = await connection.execute(_SELECT, (_encode(ids).decode(),))
     rows: dict[str, tuple[Any, ...]] = {row[0]: row for row in await cursor.fetchall()}
-    return [_record(rows.get(response_id)) for response_id in ids]
+    return [_found(rows.get(response_id)) for response_id in ids]
 
 
-def _record(row: tuple[Any, ...] | None) -> ConversationRecord | None:
-    """A fresh record of a row (each reader gets its own history)."""
+def _found(row: tuple[Any, ...] | None) -> _Found | None:
+    """A fresh record of a row (each reader gets its own history) and the history's JSON."""
     if row is None:
         return None
-    response_id, items_json, created_at, model, provider = row
-    return ConversationRecord(
+    response_id, items_text, created_at, model, provider = row
+    items_json = items_text.encode()
+    record = ConversationRecord(
         response_id=response_id,
         input_items=_decode_items(items_json),
         created_at=int(created_at),
         model=str(model),
         provider=str(provider),
     )
+    return record, items_json
 
 
 async def _upsert(connection: Connection, writes: list[Write]) -> list[None]:

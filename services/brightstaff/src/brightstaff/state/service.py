@@ -157,6 +157,7 @@ def build_store(settings: StateStorage) -> StateStore:
         settings.connection_string,
         timeout_seconds=settings.timeout_seconds,
         synchronous_commit=settings.synchronous_commit,
+        cache_bytes=settings.cache_mb << 20,
     )
 
 
