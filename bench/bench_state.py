@@ -18,7 +18,7 @@ fixed reply). Four brightstaff processes share one llm-gateway:
 
 Each variant's turns continue the same 4-turn base conversation. At concurrency 1 the variants
 are interleaved request by request (so machine noise hits all alike); at concurrency 16 each
-variant runs a batch in turn, three rounds, after one unmeasured round. Reported: p50/p99 of
+variant runs a batch in turn, nine rounds, after one unmeasured round. Reported: p50/p99 of
 the whole non-streamed request and of the time to the first text delta of a streamed one, and
 the difference to stateless. A second table times the step alone in-process (prepare + capture
 of the reply) on both stores. PostgreSQL is the machine's test database
@@ -202,11 +202,12 @@ async def interleaved(sample: Sampler, count: int) -> dict[str, list[float]]:
 
 
 async def batches(
-    sample: Sampler, count: int, concurrency: int, rounds: int = 3
+    sample: Sampler, count: int, concurrency: int, rounds: int = 9
 ) -> dict[str, list[float]]:
-    """Concurrency N: each variant in turn runs `count / 3` turns on N workers, `rounds` times."""
+    """Concurrency N: each variant in turn runs `count / rounds` turns on N workers, `rounds`
+    times (short rounds, so a slow spell of the machine falls on every variant)."""
     out: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    per_round = max(concurrency, count // 3)
+    per_round = max(concurrency, count // rounds)
     for _ in range(rounds):
         for variant in VARIANTS:
             remaining = per_round
@@ -292,7 +293,7 @@ async def end_to_end(urls: dict[str, str], count: int) -> list[str]:
         driver = Driver(session, urls)
         await driver.prepare()
         await interleaved(driver.whole, 10)  # warm-up
-        await batches(driver.whole, count, 16, rounds=1)  # every variant's c=16 connections
+        await batches(driver.whole, 100, 16, rounds=1)  # every variant's c=16 connections
         rows = added_rows("whole turn, c=1", await interleaved(driver.whole, count))
         rows += added_rows("whole turn, c=16", await batches(driver.whole, count * 3, 16))
         rows += added_rows("first text delta, c=1", await interleaved(driver.first_delta, count))

@@ -185,22 +185,20 @@ class PostgresStore:
         """The record of a response (from the cache when it holds it), or None."""
         _encode(response_id)  # an id JSON cannot carry fails its own caller, not a batch
         recent = self._recent
-        if recent is None:
-            record = await self._reads.submit(response_id)
-            return None if record is None else record[0]
-        kept = recent.get(response_id)
-        if kept is not None:
+        if recent is not None and (kept := recent.get(response_id)) is not None:
             return kept
-        epoch = recent.epoch
+        epoch = 0 if recent is None else recent.epoch
         try:
-            record = await self._reads.submit(response_id)
+            found = await self._reads.submit(response_id)
         except StoreUnavailableError:
             self._failed()
             raise
-        if record is None:
+        if found is None:
             return None
-        recent.remember(record[0], record[1], since_epoch=epoch)
-        return record[0]
+        record, items_json = found
+        if recent is not None:
+            recent.remember(record, items_json, since_epoch=epoch)
+        return record
 
     async def put(self, record: ConversationRecord) -> None:
         """Insert or replace a record with one statement."""
