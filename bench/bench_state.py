@@ -49,7 +49,15 @@ import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gateway import DRIVER_CORE, PROXY_CORE, VENV_BIN, free_port, process, wait_http
+from bench_gateway import (
+    DRIVER_CORE,
+    PROXY_CORE,
+    VENV_BIN,
+    cpu_seconds,
+    free_port,
+    process,
+    wait_http,
+)
 
 from brightstaff.seams import LlmRequest
 from brightstaff.state import MemoryStore, PostgresStore, ResponsesState, StateStore
@@ -201,8 +209,38 @@ async def interleaved(sample: Sampler, count: int) -> dict[str, list[float]]:
     return out
 
 
+class CpuMeter:
+    """CPU seconds spent during each variant's batches by its brightstaff (worker included) and
+    by the PostgreSQL server, when it runs on this machine (processes named `postgres`)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.seconds: dict[str, list[float]] = {v: [0.0, 0.0] for v in VARIANTS}
+
+    @contextlib.contextmanager
+    def measure(self, variant: str) -> Iterator[None]:
+        start = cpu_seconds(self.pids[variant]), postgres_cpu_seconds()
+        yield
+        self.seconds[variant][0] += cpu_seconds(self.pids[variant]) - start[0]
+        self.seconds[variant][1] += postgres_cpu_seconds() - start[1]
+
+
+def postgres_cpu_seconds() -> float:
+    total = 0
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 async def batches(
-    sample: Sampler, count: int, concurrency: int, rounds: int = 9
+    sample: Sampler,
+    count: int,
+    concurrency: int,
+    rounds: int = 9,
+    meter: CpuMeter | None = None,
 ) -> dict[str, list[float]]:
     """Concurrency N: each variant in turn runs `count / rounds` turns on N workers, `rounds`
     times (short rounds, so a slow spell of the machine falls on every variant)."""
@@ -218,7 +256,8 @@ async def batches(
                     remaining -= 1
                     out[name].append(await sample(name))
 
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            with meter.measure(variant) if meter else contextlib.nullcontext():
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
     return out
 
 
@@ -287,7 +326,9 @@ def request(body: dict[str, Any]) -> LlmRequest:
     )
 
 
-async def end_to_end(urls: dict[str, str], count: int) -> list[str]:
+async def end_to_end(
+    urls: dict[str, str], count: int, meter: CpuMeter
+) -> tuple[list[str], list[str]]:
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as session:
         driver = Driver(session, urls)
@@ -295,12 +336,18 @@ async def end_to_end(urls: dict[str, str], count: int) -> list[str]:
         await interleaved(driver.whole, 10)  # warm-up
         await batches(driver.whole, 100, 16, rounds=1)  # every variant's c=16 connections
         rows = added_rows("whole turn, c=1", await interleaved(driver.whole, count))
-        rows += added_rows("whole turn, c=16", await batches(driver.whole, count * 3, 16))
+        whole = await batches(driver.whole, count * 3, 16, meter=meter)
+        rows += added_rows("whole turn, c=16", whole)
         rows += added_rows("first text delta, c=1", await interleaved(driver.first_delta, count))
         rows += added_rows(
             "first text delta, c=16", await batches(driver.first_delta, count * 3, 16)
         )
-    return rows
+    cpu_rows = []
+    for variant in VARIANTS:
+        turns = len(whole[variant])
+        own, server = (seconds / turns * 1e6 for seconds in meter.seconds[variant])
+        cpu_rows.append(f"| {variant} | {own:.0f} | {server:.0f} |")
+    return rows, cpu_rows
 
 
 async def in_process(database_url: str, count: int) -> list[str]:
@@ -339,21 +386,24 @@ def run(args: argparse.Namespace, workdir: Path, database_url: str) -> str:
         gateway = [str(VENV_BIN / "llm-gateway"), "--config", str(configs["stateless"])]
         gateway += ["--host", "127.0.0.1", "--port", str(gateway_port)]
         stack.enter_context(process(gateway, PROXY_CORE, env=env, log=workdir / "gateway.log"))
+        pids: dict[str, int] = {}
         for variant in VARIANTS:
             command = [str(VENV_BIN / "brightstaff"), "--config", str(configs[variant])]
             command += ["--host", "127.0.0.1", "--port", str(free_port())]
             log = workdir / f"brightstaff-{variant}.log"
-            stack.enter_context(process(command, PROXY_CORE, env=env, log=log))
+            pids[variant] = stack.enter_context(process(command, PROXY_CORE, env=env, log=log)).pid
         for variant in VARIANTS:
             wait_http(f"http://127.0.0.1:{ports[variant]}/healthz")
         wait_http(f"http://127.0.0.1:{gateway_port}/healthz")
         urls = {v: f"http://127.0.0.1:{ports[v]}/v1/responses" for v in VARIANTS}
-        rows = asyncio.run(end_to_end(urls, args.requests))
+        rows, cpu_rows = asyncio.run(end_to_end(urls, args.requests, CpuMeter(pids)))
     step_rows = asyncio.run(in_process(database_url, args.requests))
-    return report(args, rows, step_rows)
+    return report(args, rows, cpu_rows, step_rows)
 
 
-def report(args: argparse.Namespace, rows: list[str], step_rows: list[str]) -> str:
+def report(
+    args: argparse.Namespace, rows: list[str], cpu_rows: list[str], step_rows: list[str]
+) -> str:
     load = os.getloadavg()
     return "\n".join(
         [
@@ -370,6 +420,15 @@ def report(args: argparse.Namespace, rows: list[str], step_rows: list[str]) -> s
             "| measure | variant | n | p50 | p99 | added p50 | added p99 |",
             "|---|---|---:|---:|---:|---:|---:|",
             *rows,
+            "",
+            "CPU per whole turn at concurrency 16 (µs): the variant's brightstaff (signals worker "
+            "included) and the PostgreSQL server when it runs on this machine. At this "
+            "concurrency the core brightstaff shares with llm-gateway is about saturated, so "
+            "16 times the added CPU is roughly the added latency.",
+            "",
+            "| variant | brightstaff | PostgreSQL server |",
+            "|---|---:|---:|",
+            *cpu_rows,
             "",
             "The state step alone, in-process (ms): load + merge + store of one turn.",
             "",

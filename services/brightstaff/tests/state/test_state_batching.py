@@ -120,3 +120,15 @@ async def test_close_fails_what_is_pending() -> None:
     for operation in (running, queued):
         with pytest.raises(StoreUnavailableError, match="closed"):
             await operation
+
+
+async def test_an_operation_queued_while_the_only_runner_finishes_is_run() -> None:
+    async def run(keys: list[int]) -> list[int]:
+        return keys
+
+    batcher: Batcher[int, int] = Batcher(run, timeout_seconds=5, limit=1, max_batch=8)
+    for key in range(50):
+        # The caller resumes (and submits again) before the previous runner's task completes.
+        async with asyncio.timeout(1):
+            assert await batcher.submit(key) == key
+    batcher.close()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from brightstaff.state.store import StoreUnavailableError
 
@@ -74,31 +74,38 @@ class Batcher(Generic[K, R]):
             self._starting += 1
             runner = asyncio.get_running_loop().create_task(self._drain())
             self._runners.add(runner)
-            runner.add_done_callback(self._runners.discard)
 
     async def _drain(self) -> None:
         self._starting -= 1
-        while batch := self._take():
-            if self._queue:
-                self._add_runner()
-            try:
-                async with asyncio.timeout(self._timeout):
-                    outcomes = await self._run([key for key, _ in batch])
-            except TimeoutError:
-                outcomes = [_late(self._timeout) for _ in batch]
-            except StoreUnavailableError as exc:
-                outcomes = [StoreUnavailableError(*exc.args) for _ in batch]
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            except asyncio.CancelledError:
-                for _, future in batch:
-                    _settle(future, _closed())
-                raise
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                _settle(future, outcome)
+        try:
+            while batch := self._take():
+                if self._queue:
+                    self._add_runner()
+                await self._run_batch(batch)
+        finally:
+            # At once, not in a done callback: an operation queued before that callback ran
+            # would find the limit reached and no runner left to take it.
+            self._runners.discard(cast("asyncio.Task[None]", asyncio.current_task()))
+
+    async def _run_batch(self, batch: list[tuple[K, asyncio.Future[R]]]) -> None:
+        try:
+            async with asyncio.timeout(self._timeout):
+                outcomes = await self._run([key for key, _ in batch])
+        except TimeoutError:
+            outcomes = [_late(self._timeout) for _ in batch]
+        except StoreUnavailableError as exc:
+            outcomes = [StoreUnavailableError(*exc.args) for _ in batch]
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        except asyncio.CancelledError:
+            for _, future in batch:
+                _settle(future, _closed())
+            raise
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            _settle(future, outcome)
 
     def _take(self) -> list[tuple[K, asyncio.Future[R]]]:
         """The next batch: the oldest queued operations still awaited."""

@@ -102,10 +102,12 @@ _PURGE_BATCH = 1000
 _ATTEMPTS = 2
 _DEFAULT_CONNECT_TIMEOUT = 5
 _MAX_POOL = 10
-# Batches running at once per kind (reads, writes): 8 of the pool's connections at most, the
-# others left to deletes and retention. A write batch holds up to 1 MiB of rows (a larger row
-# runs alone).
-_RUNNERS = 4
+# Batches running at once: reads, on the way to the upstream, run up to 4 at a time; writes
+# one at a time, so those that arrive while one is under way share the next statement (fewer
+# statements per turn: the cost of each is mostly fixed). The pool's other connections are left
+# to deletes and retention. A write batch holds up to 1 MiB of rows (a larger row runs alone).
+_READ_RUNNERS = 4
+_WRITE_RUNNERS = 1
 _MAX_BATCH = 64
 _MAX_BATCH_BYTES = 1 << 20
 # Recent records are kept this long at most (a row deleted by hand may be served that long).
@@ -148,13 +150,13 @@ class PostgresStore:
         self._reads: Batcher[str, _Found | None] = Batcher(
             lambda ids: self._batch(_select, ids),
             timeout_seconds=timeout_seconds,
-            limit=_RUNNERS,
+            limit=_READ_RUNNERS,
             max_batch=_MAX_BATCH,
         )
         self._writes: Batcher[Write, None] = Batcher(
             lambda rows: self._batch(_upsert, rows),
             timeout_seconds=timeout_seconds,
-            limit=_RUNNERS,
+            limit=_WRITE_RUNNERS,
             max_batch=_MAX_BATCH,
             weigh=_weight,
             max_weight=_MAX_BATCH_BYTES,
