@@ -221,3 +221,17 @@ async def test_connections_cut_while_idle_cost_no_failure(
         assert await store.get("resp_3") == record("resp_3")
     finally:
         await store.close()
+
+
+async def test_large_histories_are_compressed_with_lz4(pg_schema: tuple[str, str]) -> None:
+    _, url = pg_schema
+    store = PostgresStore(url, timeout_seconds=5)
+    try:
+        await store.put(record("resp_big", *(f"message {n} " * 40 for n in range(40))))
+    finally:
+        await store.close()
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT pg_column_compression(input_items) FROM conversation_states"
+        ).fetchone()
+    assert row == ("lz4",)
