@@ -32,12 +32,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, LiteralString, TypeVar
 
 import msgspec
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -54,6 +55,7 @@ T = TypeVar("T")
 K = TypeVar("K")
 R = TypeVar("R")
 Connection = AsyncConnection[Any]
+Cursor = AsyncCursor[Any]
 
 
 class _Row(msgspec.Struct):
@@ -70,7 +72,7 @@ _Found = tuple[ConversationRecord, bytes]
 """A record read and its history's JSON."""
 Write = tuple[str, bytes]
 """A queued write: the response id and its row's JSON."""
-Statement = Callable[[Connection, list[K]], Awaitable[list[R]]]
+Statement = Callable[[Cursor, list[K]], Awaitable[list[R]]]
 
 _decode_items = msgspec.json.Decoder(list[dict[str, Any]]).decode
 _encode = msgspec.json.encode
@@ -144,6 +146,7 @@ class PostgresStore:
         )
         self._opened = False
         self._table_ready = False
+        self._cursors: weakref.WeakKeyDictionary[Connection, Cursor] = weakref.WeakKeyDictionary()
         self._recent: RecentRecords | None = None
         self._deletions: DeletionListener | None = None
         if cache_bytes > 0:
@@ -268,8 +271,16 @@ class PostgresStore:
         """One batch's outcomes, under the retries of `_attempts`."""
         await self._open()
         return await self._attempts(
-            lambda connection: _alone_on_refusal(statement, connection, keys)
+            lambda connection: _alone_on_refusal(statement, self._cursor(connection), keys)
         )
+
+    def _cursor(self, connection: Connection) -> Cursor:
+        """The batch cursor of a pooled connection, made once (a cursor costs more to make than
+        to reuse, and a connection runs one statement at a time)."""
+        cursor = self._cursors.get(connection)
+        if cursor is None:
+            cursor = self._cursors[connection] = connection.cursor()
+        return cursor
 
     async def _open(self) -> None:
         if not self._opened:
@@ -330,8 +341,8 @@ class PostgresStore:
         self._table_ready = True
 
 
-async def _select(connection: Connection, ids: list[str]) -> list[_Found | None]:
-    cursor = await connection.execute(_SELECT, (_encode(ids).decode(),))
+async def _select(cursor: Cursor, ids: list[str]) -> list[_Found | None]:
+    await cursor.execute(_SELECT, (_encode(ids).decode(),))
     rows: dict[str, tuple[Any, ...]] = {row[0]: row for row in await cursor.fetchall()}
     return [_found(rows.get(response_id)) for response_id in ids]
 
@@ -352,11 +363,11 @@ def _found(row: tuple[Any, ...] | None) -> _Found | None:
     return record, items_json
 
 
-async def _upsert(connection: Connection, writes: list[Write]) -> list[None]:
+async def _upsert(cursor: Cursor, writes: list[Write]) -> list[None]:
     # One row per id (the last queued wins), in id order so concurrent batches lock alike.
     latest = dict(writes)
     rows = b",".join(latest[response_id] for response_id in sorted(latest))
-    await connection.execute(_UPSERT, (f"[{rows.decode()}]",))
+    await cursor.execute(_UPSERT, (f"[{rows.decode()}]",))
     return [None] * len(writes)
 
 
@@ -368,18 +379,18 @@ _REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLi
 
 
 async def _alone_on_refusal(
-    statement: Statement[K, R], connection: Connection, keys: list[K]
+    statement: Statement[K, R], cursor: Cursor, keys: list[K]
 ) -> list[R | StoreUnavailableError]:
     """The statement's outcomes; when the database refuses a value, each key is run alone."""
     try:
-        return list(await statement(connection, keys))
+        return list(await statement(cursor, keys))
     except _REFUSALS:
         if len(keys) == 1:
             raise
     outcomes: list[R | StoreUnavailableError] = []
     for key in keys:
         try:
-            outcomes += await statement(connection, [key])
+            outcomes += await statement(cursor, [key])
         except _REFUSALS as exc:
             outcomes.append(StoreUnavailableError(_short(exc)))
     return outcomes
