@@ -157,3 +157,12 @@ async def test_a_stalled_database_stops_the_cache_at_the_first_failure(
         assert await store.get("resp_1") == record("resp_1")
     finally:
         await store.close()
+
+
+async def test_a_refused_value_leaves_the_cache_in_use(two_replicas: list[PostgresStore]) -> None:
+    a, _ = two_replicas
+    await a.put(record("resp_1"))
+    with pytest.raises(StoreUnavailableError):
+        await a.put(record("resp_nul", "a\x00b"))  # JSONB holds no NUL character
+    assert a.caching
+    assert await a.get("resp_1") == record("resp_1")

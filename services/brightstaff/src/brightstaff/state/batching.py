@@ -94,7 +94,7 @@ class Batcher(Generic[K, R]):
         except TimeoutError:
             outcomes = [_late(self._timeout) for _ in batch]
         except StoreUnavailableError as exc:
-            outcomes = [StoreUnavailableError(*exc.args) for _ in batch]
+            outcomes = [type(exc)(*exc.args) for _ in batch]
         except Exception as exc:
             for _, future in batch:
                 if not future.done():

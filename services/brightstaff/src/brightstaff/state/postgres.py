@@ -70,6 +70,12 @@ class _Row(msgspec.Struct):
 
 _Found = tuple[ConversationRecord, bytes]
 """A record read and its history's JSON."""
+
+
+class _RefusedError(StoreUnavailableError):
+    """The database refused a value of one operation; the database itself is fine."""
+
+
 Write = tuple[str, bytes]
 """A queued write: the response id and its row's JSON."""
 Statement = Callable[[Cursor, list[K]], Awaitable[list[R]]]
@@ -197,8 +203,8 @@ class PostgresStore:
         epoch = 0 if recent is None else recent.epoch
         try:
             found = await self._reads.submit(response_id)
-        except StoreUnavailableError:
-            self._failed()
+        except StoreUnavailableError as exc:
+            self._failed(exc)
             raise
         if found is None:
             return None
@@ -220,8 +226,8 @@ class PostgresStore:
         epoch = 0 if self._recent is None else self._recent.epoch
         try:
             await self._writes.submit((record.response_id, _encode(row)))
-        except StoreUnavailableError:
-            self._failed()
+        except StoreUnavailableError as exc:
+            self._failed(exc)
             raise
         if self._recent is not None:
             self._recent.remember(record, items_json, since_epoch=epoch)
@@ -236,8 +242,8 @@ class PostgresStore:
         self._forget(response_id)
         try:
             return await self._run(delete)
-        except StoreUnavailableError:
-            self._failed()
+        except StoreUnavailableError as exc:
+            self._failed(exc)
             raise
         finally:
             self._forget(response_id)
@@ -256,9 +262,10 @@ class PostgresStore:
             if deleted < _PURGE_BATCH:
                 return total
 
-    def _failed(self) -> None:
-        """An operation failed: the database may have stalled with the listener unaware."""
-        if self._deletions is not None:
+    def _failed(self, error: StoreUnavailableError) -> None:
+        """An operation failed: unless the database refused one of its values (a client can
+        send those at will), the database may have stalled with the listener unaware."""
+        if self._deletions is not None and not isinstance(error, _RefusedError):
             self._deletions.restart()
 
     def _forget(self, response_id: str) -> None:
@@ -384,15 +391,15 @@ async def _alone_on_refusal(
     """The statement's outcomes; when the database refuses a value, each key is run alone."""
     try:
         return list(await statement(cursor, keys))
-    except _REFUSALS:
+    except _REFUSALS as exc:
         if len(keys) == 1:
-            raise
+            raise _RefusedError(_short(exc)) from None
     outcomes: list[R | StoreUnavailableError] = []
     for key in keys:
         try:
             outcomes += await statement(cursor, [key])
         except _REFUSALS as exc:
-            outcomes.append(StoreUnavailableError(_short(exc)))
+            outcomes.append(_RefusedError(_short(exc)))
     return outcomes
 
 
