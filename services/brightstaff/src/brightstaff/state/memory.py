@@ -10,26 +10,15 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 
+from brightstaff.state.encoded import EncodedRecord
 from brightstaff.state.store import ConversationRecord
 
 __all__ = ["MemoryStore"]
 
 _encode = msgspec.json.encode
-_decode_items = msgspec.json.Decoder(list[dict[str, Any]]).decode
-
-
-@dataclass(slots=True)
-class _Entry:
-    items_json: bytes
-    created_at: int
-    model: str
-    provider: str
-    expires_at: float
 
 
 class MemoryStore:
@@ -45,7 +34,7 @@ class MemoryStore:
         self.max_entries = max_entries
         self.ttl_seconds = ttl_seconds
         self._clock = clock
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, EncodedRecord] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -68,18 +57,12 @@ class MemoryStore:
             return None
         entry.expires_at = now + self.ttl_seconds
         self._entries.move_to_end(response_id)
-        return ConversationRecord(
-            response_id=response_id,
-            input_items=_decode_items(entry.items_json),
-            created_at=entry.created_at,
-            model=entry.model,
-            provider=entry.provider,
-        )
+        return entry.decode(response_id)
 
     async def put(self, record: ConversationRecord) -> None:
         """Store a record, dropping expired and least recently used ones beyond the bound."""
         now = self._clock()
-        self._entries[record.response_id] = _Entry(
+        self._entries[record.response_id] = EncodedRecord(
             _encode(record.input_items),
             record.created_at,
             record.model,

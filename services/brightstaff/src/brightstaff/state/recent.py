@@ -22,26 +22,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import msgspec
-
+from brightstaff.state.encoded import EncodedRecord
 from brightstaff.state.store import ConversationRecord
 
 __all__ = ["RecentRecords"]
 
-_decode_items = msgspec.json.Decoder(list[dict[str, Any]]).decode
 _ENTRY_OVERHEAD = 256  # bytes counted per entry besides its history
 _LARGEST_SHARE = 16  # a history over 1/16 of the bound is not kept
 
 
 @dataclass(slots=True)
-class _Entry:
-    items_json: bytes
-    created_at: int
-    model: str
-    provider: str
-    expires_at: float
+class _Entry(EncodedRecord):
     size: int
 
 
@@ -93,13 +85,7 @@ class RecentRecords:
             self._drop(response_id)
             return None
         self._entries.move_to_end(response_id)
-        return ConversationRecord(
-            response_id=response_id,
-            input_items=_decode_items(entry.items_json),
-            created_at=entry.created_at,
-            model=entry.model,
-            provider=entry.provider,
-        )
+        return entry.decode(response_id)
 
     def remember(self, record: ConversationRecord, items_json: bytes, *, since_epoch: int) -> None:
         """Keep a record read or written by an operation that started at `since_epoch`."""
