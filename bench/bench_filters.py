@@ -29,18 +29,12 @@ from pathlib import Path
 
 import aiohttp
 
+from plano_testkit import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "filters.md"
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello there"}]}
 Call = Callable[[aiohttp.ClientSession], Awaitable[None]]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

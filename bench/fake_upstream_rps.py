@@ -14,13 +14,14 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 
 import aiohttp
+
+from plano_testkit import free_port
 
 CHAT_BODY = json.dumps(
     {
@@ -49,13 +50,6 @@ SCENARIOS = {
     "chat_sse": ("/v1/chat/completions", STREAM_BODY),
     "messages_sse": ("/v1/messages", MESSAGES_STREAM_BODY),
 }
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pin(core: int) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plano_testkit.services import ServiceStartError, run_service
+from plano_testkit.services import ServiceStartError, free_port, run_service
 
 DUMMY_MAIN = textwrap.dedent(
     """
@@ -81,3 +81,8 @@ def test_early_exit_raises_with_stderr(dummy_package: dict[str, str]) -> None:
         run_service("plano_dummy_service", "invalid: true\n", env=dummy_package),
     ):
         pass
+
+
+def test_free_port_never_hands_out_a_port_twice() -> None:
+    ports = [free_port() for _ in range(2000)]
+    assert len(set(ports)) == len(ports)

@@ -44,11 +44,26 @@ class ServiceStartError(RuntimeError):
     """The service exited or did not become healthy in time; the message holds its stderr."""
 
 
+_HANDED_OUT: set[int] = set()
+_HANDED_OUT_LIMIT = 8192
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on `host` right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A TCP port that is free on `host` right now and not handed out before by this process.
+
+    The kernel may offer a port it offered a moment ago (nothing holds it between the two
+    calls), so a test asking for several ports at once could get one twice; remembering the
+    ports already given keeps them distinct.
+    """
+    if len(_HANDED_OUT) >= _HANDED_OUT_LIMIT:
+        _HANDED_OUT.clear()
+    while True:
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
