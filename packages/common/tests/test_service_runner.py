@@ -9,6 +9,7 @@ import pytest
 
 from plano_common.server import Listener, bind_listeners
 from plano_common.service import ServiceSpec, main
+from plano_testkit import free_port
 
 _CONFIG = (
     "version: v0.4.0\nlisteners: []\nmodel_providers: [{model: openai/gpt-4o, access_key: k}]\n"
@@ -22,22 +23,13 @@ async def _app(scope: object, receive: object, send: object) -> None:
 @pytest.mark.parametrize(("host", "url_host"), [("127.0.0.1", "127.0.0.1"), ("[::1]", "[::1]")])
 def test_bind_accepts_ipv4_and_bracketed_ipv6(host: str, url_host: str) -> None:
     try:
-        bound = bind_listeners([Listener("main", host, _free_port(host), _app)])
+        bound = bind_listeners([Listener("main", host, free_port(host), _app)])
     except Exception as exc:  # pragma: no cover - IPv6 may be off on the machine
         pytest.skip(f"cannot bind {host}: {exc}")
     try:
         assert bound[0].url.startswith(f"http://{url_host}:")
     finally:
         bound[0].sock.close()
-
-
-def _free_port(host: str) -> int:
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as sock:
-        sock.bind((host.strip("[]"), 0))
-        return int(sock.getsockname()[1])
 
 
 def test_invalid_config_exits_2_with_one_line(
@@ -99,7 +91,7 @@ def test_bad_arguments_and_settings_exit_2_with_one_line(
         monkeypatch.setenv(name, value)
     path = tmp_path / "plano.yaml"
     path.write_text(_CONFIG)
-    spec = ServiceSpec(name="svc", default_port=_free_port("127.0.0.1"), build_app=lambda c: _app)
+    spec = ServiceSpec(name="svc", default_port=free_port("127.0.0.1"), build_app=lambda c: _app)
     with pytest.raises(SystemExit) as caught:
         main(spec, ["--config", str(path), "--host", "127.0.0.1", *args])
     assert caught.value.code == 2

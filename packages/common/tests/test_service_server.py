@@ -15,6 +15,7 @@ import pytest
 from plano_common.disconnect import ClientConnection, client_connection
 from plano_common.server import Listener, StartupError, bind_listeners, serve_listeners
 from plano_common.server_settings import ServerSettings
+from plano_testkit import free_port
 
 
 class _App:
@@ -36,12 +37,6 @@ class _App:
         await send({"type": "http.response.body", "body": self.text})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _get(port: int) -> tuple[bytes, asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
@@ -52,7 +47,7 @@ async def _get(port: int) -> tuple[bytes, asyncio.StreamReader, asyncio.StreamWr
 
 async def test_listeners_share_one_loop_and_each_app_starts_once() -> None:
     first, second = _App(b"one"), _App(b"two")
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     bound = bind_listeners(
         [
             Listener("main", "127.0.0.1", ports[0], first),
@@ -98,7 +93,7 @@ async def test_a_failed_app_startup_is_a_one_line_startup_error() -> None:
         message = "Traceback (most recent call last):\n  ...\nOSError: database unreachable"
         await send({"type": "lifespan.startup.failed", "message": message})
 
-    bound = bind_listeners([Listener("main", "127.0.0.1", _free_port(), app)])
+    bound = bind_listeners([Listener("main", "127.0.0.1", free_port(), app)])
     with pytest.raises(StartupError, match=r"^OSError: database unreachable$"):
         await asyncio.wait_for(serve_listeners(bound, ServerSettings(), service="svc"), 15)
 
@@ -118,7 +113,7 @@ async def test_a_request_learns_through_its_client_connection_that_the_client_le
             connection.on_close(left.set)
         await asyncio.wait_for(left.wait(), 10)
 
-    port = _free_port()
+    port = free_port()
     bound = bind_listeners([Listener("main", "127.0.0.1", port, app)])
     settings = ServerSettings(drain_seconds=1)
     server = asyncio.create_task(serve_listeners(bound, settings, service="svc"))

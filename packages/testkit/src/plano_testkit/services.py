@@ -58,8 +58,9 @@ def free_port(host: str = "127.0.0.1") -> int:
     if len(_HANDED_OUT) >= _HANDED_OUT_LIMIT:
         _HANDED_OUT.clear()
     while True:
-        with socket.socket() as sock:
-            sock.bind((host, 0))
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family) as sock:
+            sock.bind((host.strip("[]"), 0))
             port = int(sock.getsockname()[1])
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
