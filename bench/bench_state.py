@@ -1,6 +1,6 @@
 """Added latency of a stateful Responses turn over the same turn sent stateless.
 
-    uv run python bench/bench_state.py                # ~2 minutes
+    uv run python bench/bench_state.py                # ~1.5 minutes
     uv run python bench/bench_state.py --requests 100 # quicker, noisier
 
 Chain: this driver → brightstaff model listener → llm-gateway → fake upstream (Anthropic wire,
@@ -18,13 +18,14 @@ fixed reply). Four brightstaff processes share one llm-gateway:
 
 Each variant's turns continue the same 4-turn base conversation. At concurrency 1 the variants
 are interleaved request by request (so machine noise hits all alike); at concurrency 16 each
-variant runs a batch in turn, nine rounds, after one unmeasured round. Reported: p50/p99 of
-the whole non-streamed request and of the time to the first text delta of a streamed one, and
-the difference to stateless. A second table times the step alone in-process (prepare + capture
-of the reply) on both stores. PostgreSQL is the machine's test database
-(`PLANO_TEST_DATABASE_URL`), in a private schema dropped at the end. The machine may be shared
-with other work: compare the variants of one run, not runs with each other. The table is
-written to bench/results/state.md.
+variant runs a batch in turn, thirty rounds after one unmeasured round (ten times the c=1
+count in all, so each variant's sample spans seconds, not one slow spell of the machine).
+Reported: p50/p99 of the whole non-streamed request and of the time to the first text delta of
+a streamed one, and the difference to stateless. A second table times the step alone
+in-process (prepare + capture of the reply) on both stores. PostgreSQL is the machine's test
+database (`PLANO_TEST_DATABASE_URL`), in a private schema dropped at the end. The machine may be
+shared with other work: compare the variants of one run, not runs with each other. The table
+is written to bench/results/state.md.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ from bench_gateway import (
     DRIVER_CORE,
     PROXY_CORE,
     VENV_BIN,
-    cpu_seconds,
     free_port,
     process,
     wait_http,
@@ -210,8 +210,10 @@ async def interleaved(sample: Sampler, count: int) -> dict[str, list[float]]:
 
 
 class CpuMeter:
-    """CPU seconds spent during each variant's batches by its brightstaff (worker included) and
-    by the PostgreSQL server, when it runs on this machine (processes named `postgres`)."""
+    """CPU seconds spent during each variant's batches by its brightstaff process and by the
+    PostgreSQL server, when it runs on this machine (processes named `postgres`). The signals
+    worker is left out: it runs at idle priority, so its work lands in whichever batch leaves
+    the core idle, not in the one that queued it."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
@@ -219,27 +221,35 @@ class CpuMeter:
 
     @contextlib.contextmanager
     def measure(self, variant: str) -> Iterator[None]:
-        start = cpu_seconds(self.pids[variant]), postgres_cpu_seconds()
+        own = Path(f"/proc/{self.pids[variant]}")
+        start = process_cpu_seconds(own), postgres_cpu_seconds()
         yield
-        self.seconds[variant][0] += cpu_seconds(self.pids[variant]) - start[0]
+        self.seconds[variant][0] += process_cpu_seconds(own) - start[0]
         self.seconds[variant][1] += postgres_cpu_seconds() - start[1]
 
 
+def process_cpu_seconds(entry: Path) -> float:
+    """User + system CPU seconds of the process at /proc/<pid> (0 once it is gone)."""
+    with contextlib.suppress(OSError):
+        fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def postgres_cpu_seconds() -> float:
-    total = 0
+    total = 0.0
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
             if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+                total += process_cpu_seconds(entry)
+    return total
 
 
 async def batches(
     sample: Sampler,
     count: int,
     concurrency: int,
-    rounds: int = 9,
+    rounds: int = 30,
     meter: CpuMeter | None = None,
 ) -> dict[str, list[float]]:
     """Concurrency N: each variant in turn runs `count / rounds` turns on N workers, `rounds`
@@ -336,11 +346,11 @@ async def end_to_end(
         await interleaved(driver.whole, 10)  # warm-up
         await batches(driver.whole, 100, 16, rounds=1)  # every variant's c=16 connections
         rows = added_rows("whole turn, c=1", await interleaved(driver.whole, count))
-        whole = await batches(driver.whole, count * 3, 16, meter=meter)
+        whole = await batches(driver.whole, count * 10, 16, meter=meter)
         rows += added_rows("whole turn, c=16", whole)
         rows += added_rows("first text delta, c=1", await interleaved(driver.first_delta, count))
         rows += added_rows(
-            "first text delta, c=16", await batches(driver.first_delta, count * 3, 16)
+            "first text delta, c=16", await batches(driver.first_delta, count * 10, 16)
         )
     cpu_rows = []
     for variant in VARIANTS:
@@ -421,8 +431,9 @@ def report(
             "|---|---|---:|---:|---:|---:|---:|",
             *rows,
             "",
-            "CPU per whole turn at concurrency 16 (µs): the variant's brightstaff (signals worker "
-            "included) and the PostgreSQL server when it runs on this machine. At this "
+            "CPU per whole turn at concurrency 16 (µs): the variant's brightstaff process (its "
+            "idle-priority signals worker left out) and the PostgreSQL server when it runs on "
+            "this machine. At this "
             "concurrency the core brightstaff shares with llm-gateway is about saturated, so "
             "16 times the added CPU is roughly the added latency.",
             "",

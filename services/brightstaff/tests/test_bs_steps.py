@@ -64,8 +64,8 @@ class Turn:
     async def on_response_body(self, body: bytes) -> None:
         self.calls.order.append("state.body")
 
-    async def on_stream_event(self, event: bytes) -> None:
-        self.calls.events.append(event)
+    async def on_stream_events(self, data: bytes) -> None:
+        self.calls.events.append(data)
 
     def abandon(self) -> None:
         self.calls.order.append("state.abandon")
@@ -189,7 +189,7 @@ async def test_steps_run_in_order_and_the_router_picks_the_model(tmp_path: Path)
     assert fake.requests[0].json["messages"] == [{"role": "user", "content": "filtered"}]
     assert streamed.status_code == 200
     assert all(event.endswith(b"\n\n") for event in calls.events)
-    assert calls.events[-1] == b"data: [DONE]\n\n"
+    assert calls.events[-1].endswith(b"data: [DONE]\n\n")
     assert (
         calls.summary is not None
         and calls.summary.stream

@@ -10,7 +10,6 @@ import pytest
 
 from brightstaff.llm_path import egress_headers
 from brightstaff.models import Models
-from brightstaff.relay import split_events
 from brightstaff.request import RequestParser, request_id_of
 from brightstaff.settings import SettingsError, settings_from
 from hermesllm.apis import ClientApi
@@ -139,8 +138,3 @@ def test_egress_url_from_env_then_config(config: Any, tmp_path: Path) -> None:
     assert settings_from(load_config(path), {}).egress_url == "http://gw.internal:8080"
     with pytest.raises(SettingsError):
         settings_from(config, {"LLM_PROVIDER_ENDPOINT": "ftp://x"})
-
-
-def test_split_events() -> None:
-    data = b"data: 1\n\ndata: 2\n\n"
-    assert list(split_events(data)) == [b"data: 1\n\n", b"data: 2\n\n"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
 
 from brightstaff.asgi import JSON_CONTENT_TYPE, RawHeaders, Send, send_response
 from brightstaff.egress import EgressError, EgressResponse
@@ -22,7 +21,6 @@ __all__ = [
     "relay_body",
     "relay_error_status",
     "relay_stream",
-    "split_events",
 ]
 
 TERMINATOR_SECONDS = 1.0
@@ -202,20 +200,7 @@ async def _through_steps(
     data: bytes, turn: StateTurn | None, chunk_filter: ChunkFilter | None
 ) -> bytes:
     if turn is not None:
-        for event in split_events(data):
-            await turn.on_stream_event(event)
+        await turn.on_stream_events(data)
     if chunk_filter is not None:
         data = await chunk_filter.filter(data)
     return data
-
-
-def split_events(data: bytes) -> Iterator[bytes]:
-    """The SSE events in `data` (whole events, each with its blank-line terminator)."""
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n\n", start)
-        if end < 0:
-            yield data[start:]
-            return
-        yield data[start : end + 2]
-        start = end + 2

@@ -143,8 +143,8 @@ class StateTurn(Protocol):
         """A complete non-streamed 200 reply, before it is sent to the client."""
         ...
 
-    async def on_stream_event(self, event: bytes) -> None:
-        """One complete SSE event, awaited before it is sent to the client.
+    async def on_stream_events(self, data: bytes) -> None:
+        """One or more complete SSE events, awaited before they are sent to the client.
 
         Storing on ``response.completed`` here gives read-your-writes without touching the
         time to first token.

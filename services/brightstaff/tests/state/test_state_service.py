@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from brightstaff.seams import LlmRequest, StepError
-from brightstaff.state.capture import ReplyCapture
+from brightstaff.state.capture import ReplyCapture, final_response
 from brightstaff.state.memory import MemoryStore
 from brightstaff.state.service import ResponsesState
 from brightstaff.state.store import ConversationRecord, StoreUnavailableError
@@ -128,18 +128,44 @@ async def test_streamed_reply_is_stored_on_the_final_event(
 ) -> None:
     turn = await state.prepare(request({"input": "hello", "stream": True}))
     assert turn is not None
-    await turn.on_stream_event(
+    await turn.on_stream_events(
         sse("response.created", {"response": reply("resp_9", status="in_progress")})
     )
-    await turn.on_stream_event(
+    await turn.on_stream_events(
         sse("response.output_text.delta", {"delta": "response.completed", "item_id": "msg_x"})
     )
     assert await store.get("resp_9") is None
-    await turn.on_stream_event(
+    await turn.on_stream_events(
         sse("response.completed", {"response": reply("resp_9", output_message("ok"))})
     )
     stored = await store.get("resp_9")
     assert stored is not None and len(stored.input_items) == 2
+
+
+async def test_a_final_event_among_others_in_one_part_is_stored(
+    state: ResponsesState, store: FailingStore
+) -> None:
+    turn = await state.prepare(request({"input": "hello", "stream": True}))
+    assert turn is not None
+    delta = sse("response.output_text.delta", {"delta": "response.completed", "item_id": "m"})
+    await turn.on_stream_events(delta + delta)
+    assert await store.get("resp_7") is None
+    final = sse("response.completed", {"response": reply("resp_7", output_message("ok"))})
+    await turn.on_stream_events(delta + final + b"data: [DONE]\n\n")
+    stored = await store.get("resp_7")
+    assert stored is not None and len(stored.input_items) == 2
+
+
+def test_final_response_is_found_among_events_that_only_mention_it() -> None:
+    mention = sse("response.output_text.delta", {"delta": "response.incomplete response.completed"})
+    final = sse("response.incomplete", {"response": reply("resp_i", status="incomplete")})
+    found = final_response(final.removesuffix(b"\n\n"))
+    assert found is not None and found.id == "resp_i"
+    found = final_response(mention + final + mention)
+    assert found is not None and found.id == "resp_i" and found.status == "incomplete"
+    assert final_response(mention * 3) is None
+    assert final_response(sse("response.failed", {"response": reply("r", status="failed")})) is None
+    assert final_response(b"event: response.completed\ndata: {not json\n\n") is None
 
 
 async def test_incomplete_is_stored_failed_and_abandoned_are_not(
@@ -147,7 +173,7 @@ async def test_incomplete_is_stored_failed_and_abandoned_are_not(
 ) -> None:
     turn = await state.prepare(request({"input": "a", "stream": True}))
     assert turn is not None
-    await turn.on_stream_event(
+    await turn.on_stream_events(
         sse(
             "response.incomplete",
             {"response": reply("resp_inc", output_message("cut"), status="incomplete")},
@@ -156,14 +182,14 @@ async def test_incomplete_is_stored_failed_and_abandoned_are_not(
     assert await store.get("resp_inc") is not None
     turn = await state.prepare(request({"input": "a", "stream": True}))
     assert turn is not None
-    await turn.on_stream_event(
+    await turn.on_stream_events(
         sse("response.failed", {"response": reply("resp_fail", status="failed")})
     )
     assert await store.get("resp_fail") is None
     turn = await state.prepare(request({"input": "a", "stream": True}))
     assert turn is not None
     turn.abandon()
-    await turn.on_stream_event(
+    await turn.on_stream_events(
         sse("response.completed", {"response": reply("resp_ab", output_message("x"))})
     )
     assert await store.get("resp_ab") is None

@@ -25,11 +25,11 @@ from brightstaff.state.store import (
     StoreUnavailableError,
 )
 
-__all__ = ["FinalReply", "ReplyCapture", "completed_response"]
+__all__ = ["FinalReply", "ReplyCapture", "final_response"]
 
 logger = logging.getLogger(__name__)
 _STORED_STATUSES = frozenset({"completed", "incomplete"})
-_FINAL_EVENTS = (b"response.completed", b"response.incomplete")
+_FINAL_MARKERS = (b"response.completed", b"response.incomplete")
 
 
 class FinalReply(msgspec.Struct):
@@ -49,10 +49,23 @@ _decode_event = msgspec.json.Decoder(_FinalEvent).decode
 _decode_response = msgspec.json.Decoder(FinalReply).decode
 
 
-def completed_response(event: bytes) -> FinalReply | None:
-    """The response carried by a final SSE event (completed or incomplete), else None."""
-    if not any(name in event for name in _FINAL_EVENTS):
-        return None
+def final_response(data: bytes) -> FinalReply | None:
+    """The response of the final event (completed or incomplete) among the whole SSE events in
+    `data`, else None. Only events naming a final type are decoded; the rest cost a search."""
+    for marker in _FINAL_MARKERS:
+        at = data.find(marker)
+        while at >= 0:
+            start = data.rfind(b"\n\n", 0, at)
+            end = data.find(b"\n\n", at)
+            end = len(data) if end < 0 else end + 2
+            response = _event_response(data[start + 2 if start >= 0 else 0 : end])
+            if response is not None:
+                return response
+            at = data.find(marker, end)
+    return None
+
+
+def _event_response(event: bytes) -> FinalReply | None:
     data = b"\n".join(
         line[5:].removeprefix(b" ") for line in event.splitlines() if line.startswith(b"data:")
     )
@@ -85,11 +98,11 @@ class ReplyCapture:
         self._clock = clock
         self._done = False
 
-    async def on_stream_event(self, event: bytes) -> None:
+    async def on_stream_events(self, data: bytes) -> None:
         """Store on the final event, before it is sent."""
         if self._done:
             return
-        response = completed_response(event)
+        response = final_response(data)
         if response is not None:
             await self._save(response)
 
