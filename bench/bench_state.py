@@ -18,8 +18,9 @@ fixed reply). Four brightstaff processes share one llm-gateway:
 
 Each variant's turns continue the same 4-turn base conversation. At concurrency 1 the variants
 are interleaved request by request (so machine noise hits all alike); at concurrency 16 each
-variant runs a batch in turn, thirty rounds after one unmeasured round (ten times the c=1
-count in all, so each variant's sample spans seconds, not one slow spell of the machine).
+variant runs a batch in turn, in a random order, thirty rounds after one unmeasured round (ten
+times the c=1 count in all, so each variant's sample spans seconds, not one slow spell of the
+machine).
 Reported: p50/p99 of the whole non-streamed request and of the time to the first text delta of
 a streamed one, and the difference to stateless. A second table times the step alone
 in-process (prepare + capture of the reply) on both stores. PostgreSQL is the machine's test
@@ -252,12 +253,15 @@ async def batches(
     rounds: int = 30,
     meter: CpuMeter | None = None,
 ) -> dict[str, list[float]]:
-    """Concurrency N: each variant in turn runs `count / rounds` turns on N workers, `rounds`
-    times (short rounds, so a slow spell of the machine falls on every variant)."""
+    """Concurrency N: each variant in turn, in a random order, runs `count / rounds` turns on N
+    workers, `rounds` times (short rounds, so a slow spell of the machine falls on every
+    variant)."""
     out: dict[str, list[float]] = {v: [] for v in VARIANTS}
     per_round = max(concurrency, count // rounds)
     for _ in range(rounds):
-        for variant in VARIANTS:
+        order = list(VARIANTS)
+        random.shuffle(order)
+        for variant in order:
             remaining = per_round
 
             async def worker(name: str = variant) -> None:
