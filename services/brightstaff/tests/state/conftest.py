@@ -209,6 +209,8 @@ class StateDeployment:
     gateway: RunningService
     replicas: list[RunningService]
     model_urls: list[str]
+    metrics_urls: list[str]
+    uses_postgres: bool
 
     def sdk(self, turn: int = 0) -> openai.OpenAI:
         """An OpenAI SDK client of replica `turn % replicas` (no retries)."""
@@ -230,6 +232,7 @@ def deploy(fake: FakeUpstream, storages: Sequence[str]) -> Iterator[StateDeploym
         state_config(fake.url, port, gateway_port, storage)
         for port, storage in zip(ports, storages, strict=True)
     ]
+    metrics_ports = [free_port() for _ in storages]
     quiet: dict[str, str | None] = {"PLANO_ACCESS_LOG": None, "PLANO_METRICS_PORT": None}
     with contextlib.ExitStack() as stack:
         gateway = stack.enter_context(
@@ -237,13 +240,18 @@ def deploy(fake: FakeUpstream, storages: Sequence[str]) -> Iterator[StateDeploym
         )
         replicas = [
             stack.enter_context(
-                run_service(
-                    "brightstaff", config, env={**quiet, "PLANO_METRICS_PORT": str(free_port())}
-                )
+                run_service("brightstaff", config, env={**quiet, "PLANO_METRICS_PORT": str(port)})
             )
-            for config in configs
+            for config, port in zip(configs, metrics_ports, strict=True)
         ]
-        yield StateDeployment(fake, gateway, replicas, [f"http://127.0.0.1:{p}" for p in ports])
+        yield StateDeployment(
+            fake,
+            gateway,
+            replicas,
+            [f"http://127.0.0.1:{port}" for port in ports],
+            [f"http://127.0.0.1:{port}" for port in metrics_ports],
+            any("type: postgres" in storage for storage in storages),
+        )
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from plano_testkit import FakeUpstream
 from plano_testkit.recording import RecordedRequest
@@ -186,6 +188,48 @@ def test_retrieve_list_input_items_and_delete(deployment: Any) -> None:
         with pytest.raises(openai.ConflictError):
             sdk.responses.create(model=model, input="x", previous_response_id=second.id)
         assert sdk.responses.retrieve(first.id).output_text == "one"
+
+
+def state_samples(metrics_url: str) -> dict[tuple[str, str], float]:
+    """The `brightstaff_state_*` samples of a replica, by name and label values."""
+    with urllib.request.urlopen(f"{metrics_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {
+        (sample.name, ",".join(sample.labels.values())): sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name.startswith("brightstaff_state_")
+        for sample in family.samples
+    }
+
+
+def test_a_replica_counts_its_state_operations(deployment: Any) -> None:
+    model = MODELS["anthropic"]
+    before = state_samples(deployment.metrics_urls[0])
+    deployment.fake.enqueue(Reply(text="one"), Reply(text="two"))
+    first = create(deployment, 0, False, model=model, input="first")
+    create(deployment, 0, True, model=model, input="second", previous_response_id=first.id)
+    with deployment.sdk(0) as sdk:
+        with pytest.raises(openai.ConflictError):
+            sdk.responses.create(model=model, input="x", previous_response_id="resp_not_there")
+        sdk.responses.delete(first.id)
+    after = state_samples(deployment.metrics_urls[0])
+
+    def added(name: str, labels: str) -> float:
+        return after.get((name, labels), 0.0) - before.get((name, labels), 0.0)
+
+    operations = "brightstaff_state_operations_total"
+    assert added(operations, "store,stored") == 2
+    assert added(operations, "load,found") == 1
+    assert added(operations, "load,unknown") == 1
+    assert added(operations, "delete,deleted") == 1
+    assert added("brightstaff_state_operation_duration_seconds_count", "store") == 2
+    if deployment.uses_postgres:
+        # The second turn's history was written by this replica: served from its cache.
+        assert added("brightstaff_state_cache_lookups_total", "hit") == 1
+        assert added("brightstaff_state_cache_lookups_total", "miss") == 1
+        assert after[("brightstaff_state_cache_in_use", "")] == 1
+    else:
+        assert not any(name.startswith("brightstaff_state_cache") for name, _ in after)
 
 
 def test_unknown_previous_response_is_409(deployment: Any) -> None:

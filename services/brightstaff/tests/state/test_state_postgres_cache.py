@@ -71,6 +71,21 @@ async def test_a_replica_serves_what_it_wrote_from_memory(
     assert await a.get("resp_1") == record("resp_1", "kept")
 
 
+async def test_cache_stats_count_what_was_served_from_memory(
+    two_replicas: list[PostgresStore],
+) -> None:
+    a, b = two_replicas
+    await a.put(record("resp_1"))
+    assert await a.get("resp_1") is not None  # hit
+    assert await a.get("resp_unknown") is None  # miss: read from the database
+    assert await b.get("resp_1") is not None  # miss on b, which keeps it now
+    assert await b.get("resp_1") is not None  # hit
+    stats_a, stats_b = a.cache_stats(), b.cache_stats()
+    assert stats_a is not None and (stats_a.hits, stats_a.misses) == (1, 1)
+    assert stats_b is not None and (stats_b.hits, stats_b.misses) == (1, 1)
+    assert stats_a.in_use and stats_a.bytes > 0
+
+
 async def test_deletes_on_one_replica_reach_the_other(two_replicas: list[PostgresStore]) -> None:
     a, b = two_replicas
     await a.put(record("resp_1"))
@@ -113,6 +128,8 @@ async def test_a_lost_listener_stops_the_cache_until_it_is_back(
         while store.caching:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.01)
+        stats = store.cache_stats()
+        assert stats is not None and not stats.in_use and stats.bytes == 0
         # A delete could now go unheard: the record is not served from memory.
         with pytest.raises(StoreUnavailableError):
             await store.get("resp_1")
@@ -130,7 +147,7 @@ async def test_without_a_cache_every_read_goes_to_the_database(
     try:
         await store.start()
         await store.put(record("resp_1"))
-        assert not store.caching
+        assert not store.caching and store.cache_stats() is None
         sql(pg_schema[1], "DELETE FROM conversation_states")
         assert await store.get("resp_1") is None
     finally:

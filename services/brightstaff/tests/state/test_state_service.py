@@ -7,10 +7,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from prometheus_client import CollectorRegistry
 
 from brightstaff.seams import LlmRequest, StepError
 from brightstaff.state.capture import ReplyCapture, final_response
 from brightstaff.state.memory import MemoryStore
+from brightstaff.state.metrics import StateMetrics
 from brightstaff.state.service import ResponsesState
 from brightstaff.state.store import ConversationRecord, StoreUnavailableError
 from hermesllm.apis import ClientApi
@@ -271,6 +273,27 @@ async def test_store_down_is_503_only_for_requests_that_load(
     await turn.on_response_body(msgspec.json.encode(reply("resp_2", output_message("ok"))))
     store.failing = False
     assert await store.get("resp_2") is None
+
+
+async def test_failed_loads_and_stores_are_counted(store: FailingStore) -> None:
+    registry = CollectorRegistry()
+    state = ResponsesState(store, PROVIDERS, metrics=StateMetrics(registry))
+    store.failing = True
+    with pytest.raises(StepError):
+        await state.prepare(request({"input": "x", "previous_response_id": "resp_1"}))
+    turn = await state.prepare(request({"input": "new conversation"}))
+    assert turn is not None
+    await turn.on_response_body(msgspec.json.encode(reply("resp_2", output_message("ok"))))
+
+    def count(operation: str, outcome: str) -> float | None:
+        labels = {"operation": operation, "outcome": outcome}
+        return registry.get_sample_value("brightstaff_state_operations_total", labels)
+
+    assert count("load", "error") == 1
+    assert count("store", "error") == 1
+    assert count("store", "stored") == 0
+    seconds = "brightstaff_state_operation_duration_seconds_count"
+    assert registry.get_sample_value(seconds, {"operation": "load"}) == 1
 
 
 async def test_store_false_continues_but_does_not_store(

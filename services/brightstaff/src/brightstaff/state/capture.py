@@ -18,6 +18,7 @@ import msgspec
 
 from brightstaff.seams import LlmRequest
 from brightstaff.state.items import output_to_input
+from brightstaff.state.metrics import StateMetrics
 from brightstaff.state.store import (
     MAX_ID_LENGTH,
     ConversationRecord,
@@ -82,7 +83,7 @@ def _event_response(event: bytes) -> FinalReply | None:
 class ReplyCapture:
     """The `StateTurn` of one request: stores history + reply when the reply is complete."""
 
-    __slots__ = ("_clock", "_done", "_history", "_request", "_store")
+    __slots__ = ("_clock", "_done", "_history", "_metrics", "_request", "_store")
 
     def __init__(
         self,
@@ -91,11 +92,13 @@ class ReplyCapture:
         history: list[dict[str, Any]],
         *,
         clock: Callable[[], float] = time.time,
+        metrics: StateMetrics | None = None,
     ) -> None:
         self._store = store
         self._request = request
         self._history = history
         self._clock = clock
+        self._metrics = metrics
         self._done = False
 
     async def on_stream_events(self, data: bytes) -> None:
@@ -138,9 +141,16 @@ class ReplyCapture:
             model=self._request.model,
             provider=self._request.provider,
         )
+        metrics = self._metrics
+        started = time.perf_counter()
         try:
             await self._store.put(record)
         except StoreUnavailableError as exc:
+            if metrics is not None:
+                metrics.observe("store", "error", started)
             logger.warning(
                 "request %s: conversation state of %s not stored: %s", self._rid, response.id, exc
             )
+            return
+        if metrics is not None:
+            metrics.observe("store", "stored", started)

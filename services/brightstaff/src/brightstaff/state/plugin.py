@@ -19,7 +19,7 @@ def build_state_plugin(ctx: StepContext) -> Plugin:
     """The plugin of `state_storage`; an empty one when it is not configured."""
     from brightstaff.steps import Plugin  # steps imports this module
 
-    state = build_state(ctx.config)
+    state = build_state(ctx.config, ctx.metrics.registry)
     if state is None:
         return Plugin()
     return Plugin(

@@ -44,7 +44,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from brightstaff.state.batching import Batcher
 from brightstaff.state.deletions import CHANNEL, DeletionListener
-from brightstaff.state.recent import RecentRecords
+from brightstaff.state.recent import CacheStats, RecentRecords
 from brightstaff.state.schema import ensure_table
 from brightstaff.state.store import ConversationRecord, StoreUnavailableError
 
@@ -177,6 +177,10 @@ class PostgresStore:
     def caching(self) -> bool:
         """True while recent records are served from memory (the delete listener is up)."""
         return self._recent is not None and self._recent.trusted
+
+    def cache_stats(self) -> CacheStats | None:
+        """The cache's figures, or None without a cache."""
+        return None if self._recent is None else self._recent.stats()
 
     async def start(self) -> None:
         """Open the pool and create the table when missing; a failure is logged, not raised."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from brightstaff.state.encoded import EncodedRecord
 from brightstaff.state.store import ConversationRecord
 
-__all__ = ["RecentRecords"]
+__all__ = ["CacheStats", "RecentRecords"]
 
 _ENTRY_OVERHEAD = 256  # bytes counted per entry besides its history
 _LARGEST_SHARE = 16  # a history over 1/16 of the bound is not kept
@@ -35,6 +35,16 @@ _LARGEST_SHARE = 16  # a history over 1/16 of the bound is not kept
 @dataclass(slots=True)
 class _Entry(EncodedRecord):
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    """A cache's figures at one moment."""
+
+    hits: int
+    misses: int
+    bytes: int
+    in_use: bool
 
 
 class RecentRecords:
@@ -55,6 +65,8 @@ class RecentRecords:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
         self._trusted = False
+        self._hits = 0
+        self._misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -63,6 +75,10 @@ class RecentRecords:
     def trusted(self) -> bool:
         """True while every delete is heard (the listener is connected)."""
         return self._trusted
+
+    def stats(self) -> CacheStats:
+        """Lookups served (hits) and not (misses) since start, bytes kept, whether trusted."""
+        return CacheStats(self._hits, self._misses, self._bytes, self._trusted)
 
     def trust(self) -> None:
         """Deletes are heard from now on: start keeping records (the cache starts empty)."""
@@ -80,10 +96,13 @@ class RecentRecords:
         """A fresh copy of a kept record, or None."""
         entry = self._entries.get(response_id)
         if entry is None:
+            self._misses += 1
             return None
         if entry.expires_at <= self._clock():
             self._drop(response_id)
+            self._misses += 1
             return None
+        self._hits += 1
         self._entries.move_to_end(response_id)
         return entry.decode(response_id)
 

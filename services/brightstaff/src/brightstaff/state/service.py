@@ -16,13 +16,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
+
+from prometheus_client import CollectorRegistry
 
 from brightstaff.seams import LlmRequest, StateTurn
 from brightstaff.state.capture import ReplyCapture
 from brightstaff.state.errors import invalid_request, state_not_found, store_unavailable
 from brightstaff.state.items import InvalidInputError, forwarded, request_items
 from brightstaff.state.memory import MemoryStore
+from brightstaff.state.metrics import StateMetrics
 from brightstaff.state.postgres import PostgresStore
 from brightstaff.state.retention import run_retention
 from brightstaff.state.store import (
@@ -51,8 +55,10 @@ class ResponsesState:
         providers: Mapping[str, ProviderId],
         *,
         retention_days: int | None = None,
+        metrics: StateMetrics | None = None,
     ) -> None:
         self.store = store
+        self._metrics = metrics
         self._stateless = frozenset(
             name
             for name, provider in providers.items()
@@ -109,7 +115,7 @@ class ResponsesState:
             body["input"] = list(history)
         if body.get("store") is False:
             return None
-        return ReplyCapture(self.store, request, history)
+        return ReplyCapture(self.store, request, history, metrics=self._metrics)
 
     async def load(self, previous_response_id: str) -> ConversationRecord:
         """The stored record of `previous_response_id`; 409 when unknown, 503 on failure."""
@@ -122,21 +128,35 @@ class ResponsesState:
         """The stored record of a response or None; 503 (`StepError`) when the store fails."""
         if not self._started:
             await self.start()
+        metrics = self._metrics
+        started = time.perf_counter()
         try:
-            return await self.store.get(response_id)
+            record = await self.store.get(response_id)
         except StoreUnavailableError as exc:
+            if metrics is not None:
+                metrics.observe("load", "error", started)
             logger.warning("conversation state lookup failed: %s", exc)
             raise store_unavailable() from None
+        if metrics is not None:
+            metrics.observe("load", "unknown" if record is None else "found", started)
+        return record
 
     async def delete(self, response_id: str) -> bool:
         """Delete a stored response; 503 (`StepError`) when the store fails."""
         if not self._started:
             await self.start()
+        metrics = self._metrics
+        started = time.perf_counter()
         try:
-            return await self.store.delete(response_id)
+            deleted = await self.store.delete(response_id)
         except StoreUnavailableError as exc:
+            if metrics is not None:
+                metrics.observe("delete", "error", started)
             logger.warning("conversation state delete failed: %s", exc)
             raise store_unavailable() from None
+        if metrics is not None:
+            metrics.observe("delete", "deleted" if deleted else "unknown", started)
+        return deleted
 
 
 def _checked_id(value: object) -> str:
@@ -161,11 +181,20 @@ def build_store(settings: StateStorage) -> StateStore:
     )
 
 
-def build_state(config: PlanoConfig) -> ResponsesState | None:
-    """The state step of a config, or None without `state_storage`."""
+def build_state(
+    config: PlanoConfig, registry: CollectorRegistry | None = None
+) -> ResponsesState | None:
+    """The state step of a config (recording into `registry`), or None without
+    `state_storage`."""
     settings = config.state_storage
     if settings is None:
         return None
     providers = {provider.name: provider.provider_id for provider in config.model_providers}
     retention = settings.retention_days if settings.type == "postgres" else None
-    return ResponsesState(build_store(settings), providers, retention_days=retention)
+    store = build_store(settings)
+    metrics = None
+    if registry is not None:
+        metrics = StateMetrics(registry)
+        if isinstance(store, PostgresStore):
+            metrics.watch_cache(store.cache_stats)
+    return ResponsesState(store, providers, retention_days=retention, metrics=metrics)
