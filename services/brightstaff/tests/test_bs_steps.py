@@ -64,6 +64,9 @@ class Turn:
     async def on_response_body(self, body: bytes) -> None:
         self.calls.order.append("state.body")
 
+    def final_event_start(self, data: bytes) -> int:
+        return 0  # every part is handed to on_stream_events
+
     async def on_stream_events(self, data: bytes) -> None:
         self.calls.events.append(data)
 

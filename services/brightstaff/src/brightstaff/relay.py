@@ -165,8 +165,7 @@ async def relay_stream(
             if out:
                 if not record.first_token_at and translator.first_token_seen:
                     record.first_token_at = time.perf_counter()
-                out = await _through_steps(out, turn, chunk_filter)
-                await relay.chunk(out)
+                await relay.chunk(await _through_steps(out, relay, turn, chunk_filter))
             if translator.done:
                 break
         tail = translator.finish()
@@ -179,7 +178,7 @@ async def relay_stream(
     record.upstream_ended = time.perf_counter()
     record.usage = translator.usage
     if tail:
-        tail = await _through_steps(tail, turn, chunk_filter)
+        tail = await _through_steps(tail, relay, turn, chunk_filter)
     await relay.end(tail)
     await _read_terminator(response)
 
@@ -197,10 +196,19 @@ async def _read_terminator(response: EgressResponse) -> None:
 
 
 async def _through_steps(
-    data: bytes, turn: StateTurn | None, chunk_filter: ChunkFilter | None
+    data: bytes, relay: ClientRelay, turn: StateTurn | None, chunk_filter: ChunkFilter | None
 ) -> bytes:
+    """`data` after the steps, to be sent. The state write is awaited on the reply's final
+    event only; the events before it in `data` are sent first, so it never holds them back."""
     if turn is not None:
-        await turn.on_stream_events(data)
-    if chunk_filter is not None:
-        data = await chunk_filter.filter(data)
-    return data
+        start = turn.final_event_start(data)
+        if start >= 0:
+            if start > 0:
+                await relay.chunk(await _filtered(data[:start], chunk_filter))
+                data = data[start:]
+            await turn.on_stream_events(data)
+    return await _filtered(data, chunk_filter)
+
+
+async def _filtered(data: bytes, chunk_filter: ChunkFilter | None) -> bytes:
+    return data if chunk_filter is None else await chunk_filter.filter(data)

@@ -143,8 +143,16 @@ class StateTurn(Protocol):
         """A complete non-streamed 200 reply, before it is sent to the client."""
         ...
 
+    def final_event_start(self, data: bytes) -> int:
+        """Where the event that ends the reply starts in ``data`` (complete SSE events), or -1.
+
+        The relay sends what precedes it at once, so earlier events (the first token among
+        them, when a short reply arrives in one piece) never wait for the state write.
+        """
+        ...
+
     async def on_stream_events(self, data: bytes) -> None:
-        """One or more complete SSE events, awaited before they are sent to the client.
+        """The complete SSE events from the final one on, awaited before they are sent.
 
         Storing on ``response.completed`` here gives read-your-writes without touching the
         time to first token.

@@ -26,7 +26,7 @@ from brightstaff.state.store import (
     StoreUnavailableError,
 )
 
-__all__ = ["FinalReply", "ReplyCapture", "final_response"]
+__all__ = ["FinalReply", "ReplyCapture", "final_event_start", "final_response"]
 
 logger = logging.getLogger(__name__)
 _STORED_STATUSES = frozenset({"completed", "incomplete"})
@@ -52,16 +52,30 @@ _decode_response = msgspec.json.Decoder(FinalReply).decode
 
 def final_response(data: bytes) -> FinalReply | None:
     """The response of the final event (completed or incomplete) among the whole SSE events in
-    `data`, else None. Only events naming a final type are decoded; the rest cost a search."""
+    `data`, else None."""
+    found = _final_event(data)
+    return None if found is None else found[1]
+
+
+def final_event_start(data: bytes) -> int:
+    """Where the final event starts among the whole SSE events in `data`, or -1."""
+    found = _final_event(data)
+    return -1 if found is None else found[0]
+
+
+def _final_event(data: bytes) -> tuple[int, FinalReply] | None:
+    """The final event's offset and response. Only events naming a final type are decoded;
+    the rest cost a search."""
     for marker in _FINAL_MARKERS:
         at = data.find(marker)
         while at >= 0:
             start = data.rfind(b"\n\n", 0, at)
+            start = 0 if start < 0 else start + 2
             end = data.find(b"\n\n", at)
             end = len(data) if end < 0 else end + 2
-            response = _event_response(data[start + 2 if start >= 0 else 0 : end])
+            response = _event_response(data[start:end])
             if response is not None:
-                return response
+                return start, response
             at = data.find(marker, end)
     return None
 
@@ -100,6 +114,11 @@ class ReplyCapture:
         self._clock = clock
         self._metrics = metrics
         self._done = False
+
+    def final_event_start(self, data: bytes) -> int:
+        """Where the event that ends the reply starts in `data`, or -1 (always -1 once the
+        reply is stored or abandoned)."""
+        return -1 if self._done else final_event_start(data)
 
     async def on_stream_events(self, data: bytes) -> None:
         """Store on the final event, before it is sent."""
