@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from brightstaff.seams import LlmRequest, StepError
-from brightstaff.state.capture import ReplyCapture, final_response
+from brightstaff.state.capture import ReplyCapture, final_event
 from brightstaff.state.memory import MemoryStore
 from brightstaff.state.metrics import StateMetrics
 from brightstaff.state.service import ResponsesState
@@ -161,13 +161,14 @@ async def test_a_final_event_among_others_in_one_part_is_stored(
 def test_final_response_is_found_among_events_that_only_mention_it() -> None:
     mention = sse("response.output_text.delta", {"delta": "response.incomplete response.completed"})
     final = sse("response.incomplete", {"response": reply("resp_i", status="incomplete")})
-    found = final_response(final.removesuffix(b"\n\n"))
-    assert found is not None and found.id == "resp_i"
-    found = final_response(mention + final + mention)
-    assert found is not None and found.id == "resp_i" and found.status == "incomplete"
-    assert final_response(mention * 3) is None
-    assert final_response(sse("response.failed", {"response": reply("r", status="failed")})) is None
-    assert final_response(b"event: response.completed\ndata: {not json\n\n") is None
+    found = final_event(final.removesuffix(b"\n\n"))
+    assert found is not None and found[1].id == "resp_i"
+    found = final_event(mention + final + mention)
+    assert found is not None and found[1].id == "resp_i" and found[1].status == "incomplete"
+    assert found[0] == len(mention)
+    assert final_event(mention * 3) is None
+    assert final_event(sse("response.failed", {"response": reply("r", status="failed")})) is None
+    assert final_event(b"event: response.completed\ndata: {not json\n\n") is None
 
 
 async def test_incomplete_is_stored_failed_and_abandoned_are_not(

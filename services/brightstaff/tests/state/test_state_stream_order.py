@@ -9,11 +9,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
 from brightstaff.observe import LlmRecord
 from brightstaff.relay import ClientRelay, relay_stream
 from brightstaff.seams import LlmRequest
 from brightstaff.state.capture import ReplyCapture
 from brightstaff.state.memory import MemoryStore
+from brightstaff.state.metrics import StateMetrics
 from brightstaff.state.store import ConversationRecord
 from hermesllm.apis import ClientApi
 
@@ -84,7 +87,8 @@ async def test_events_before_the_final_one_do_not_wait_for_the_write() -> None:
         stream=True,
         listener="model",
     )
-    turn = ReplyCapture(store, request, [{"role": "user", "content": "hi"}])
+    metrics = StateMetrics(CollectorRegistry())
+    turn = ReplyCapture(store, request, [{"role": "user", "content": "hi"}], metrics)
     record = LlmRecord("req-1", "model", "/v1/responses", time.perf_counter())
     relay = ClientRelay(send, ClientApi.RESPONSES, record)
     relaying = asyncio.create_task(relay_stream(OnePiece(stream), relay, turn, None))  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from brightstaff.state.store import (
     StoreUnavailableError,
 )
 
-__all__ = ["FinalReply", "ReplyCapture", "final_event_start", "final_response"]
+__all__ = ["FinalReply", "ReplyCapture", "final_event"]
 
 logger = logging.getLogger(__name__)
 _STORED_STATUSES = frozenset({"completed", "incomplete"})
@@ -50,21 +50,9 @@ _decode_event = msgspec.json.Decoder(_FinalEvent).decode
 _decode_response = msgspec.json.Decoder(FinalReply).decode
 
 
-def final_response(data: bytes) -> FinalReply | None:
-    """The response of the final event (completed or incomplete) among the whole SSE events in
-    `data`, else None."""
-    found = _final_event(data)
-    return None if found is None else found[1]
-
-
-def final_event_start(data: bytes) -> int:
-    """Where the final event starts among the whole SSE events in `data`, or -1."""
-    found = _final_event(data)
-    return -1 if found is None else found[0]
-
-
-def _final_event(data: bytes) -> tuple[int, FinalReply] | None:
-    """The final event's offset and response. Only events naming a final type are decoded;
+def final_event(data: bytes) -> tuple[int, FinalReply] | None:
+    """Where the final event (completed or incomplete) starts among the whole SSE events in
+    `data`, and its response; None without one. Only events naming a final type are decoded;
     the rest cost a search."""
     for marker in _FINAL_MARKERS:
         at = data.find(marker)
@@ -97,36 +85,43 @@ def _event_response(event: bytes) -> FinalReply | None:
 class ReplyCapture:
     """The `StateTurn` of one request: stores history + reply when the reply is complete."""
 
-    __slots__ = ("_clock", "_done", "_history", "_metrics", "_request", "_store")
+    __slots__ = ("_clock", "_done", "_final", "_history", "_metrics", "_request", "_store")
 
     def __init__(
         self,
         store: StateStore,
         request: LlmRequest,
         history: list[dict[str, Any]],
+        metrics: StateMetrics,
         *,
         clock: Callable[[], float] = time.time,
-        metrics: StateMetrics | None = None,
     ) -> None:
         self._store = store
         self._request = request
         self._history = history
-        self._clock = clock
         self._metrics = metrics
+        self._clock = clock
         self._done = False
+        self._final: FinalReply | None = None
 
     def final_event_start(self, data: bytes) -> int:
         """Where the event that ends the reply starts in `data`, or -1 (always -1 once the
-        reply is stored or abandoned)."""
-        return -1 if self._done else final_event_start(data)
+        reply is stored or abandoned). The response it carries is kept for
+        `on_stream_events`, so the event is decoded once."""
+        if self._done:
+            return -1
+        found = final_event(data)
+        if found is None:
+            return -1
+        start, self._final = found
+        return start
 
     async def on_stream_events(self, data: bytes) -> None:
         """Store on the final event, before it is sent."""
-        if self._done:
+        if self._done or (self._final is None and self.final_event_start(data) < 0):
             return
-        response = final_response(data)
-        if response is not None:
-            await self._save(response)
+        assert self._final is not None
+        await self._save(self._final)
 
     async def on_response_body(self, body: bytes) -> None:
         """Store a whole non-streamed reply before it is sent."""
@@ -160,16 +155,13 @@ class ReplyCapture:
             model=self._request.model,
             provider=self._request.provider,
         )
-        metrics = self._metrics
         started = time.perf_counter()
         try:
             await self._store.put(record)
         except StoreUnavailableError as exc:
-            if metrics is not None:
-                metrics.observe("store", "error", started)
+            self._metrics.observe("store", "error", started)
             logger.warning(
                 "request %s: conversation state of %s not stored: %s", self._rid, response.id, exc
             )
             return
-        if metrics is not None:
-            metrics.observe("store", "stored", started)
+        self._metrics.observe("store", "stored", started)

@@ -58,7 +58,7 @@ class ResponsesState:
         metrics: StateMetrics | None = None,
     ) -> None:
         self.store = store
-        self._metrics = metrics
+        self._metrics = metrics if metrics is not None else StateMetrics(CollectorRegistry())
         self._stateless = frozenset(
             name
             for name, provider in providers.items()
@@ -115,7 +115,7 @@ class ResponsesState:
             body["input"] = list(history)
         if body.get("store") is False:
             return None
-        return ReplyCapture(self.store, request, history, metrics=self._metrics)
+        return ReplyCapture(self.store, request, history, self._metrics)
 
     async def load(self, previous_response_id: str) -> ConversationRecord:
         """The stored record of `previous_response_id`; 409 when unknown, 503 on failure."""
@@ -128,34 +128,28 @@ class ResponsesState:
         """The stored record of a response or None; 503 (`StepError`) when the store fails."""
         if not self._started:
             await self.start()
-        metrics = self._metrics
         started = time.perf_counter()
         try:
             record = await self.store.get(response_id)
         except StoreUnavailableError as exc:
-            if metrics is not None:
-                metrics.observe("load", "error", started)
+            self._metrics.observe("load", "error", started)
             logger.warning("conversation state lookup failed: %s", exc)
             raise store_unavailable() from None
-        if metrics is not None:
-            metrics.observe("load", "unknown" if record is None else "found", started)
+        self._metrics.observe("load", "unknown" if record is None else "found", started)
         return record
 
     async def delete(self, response_id: str) -> bool:
         """Delete a stored response; 503 (`StepError`) when the store fails."""
         if not self._started:
             await self.start()
-        metrics = self._metrics
         started = time.perf_counter()
         try:
             deleted = await self.store.delete(response_id)
         except StoreUnavailableError as exc:
-            if metrics is not None:
-                metrics.observe("delete", "error", started)
+            self._metrics.observe("delete", "error", started)
             logger.warning("conversation state delete failed: %s", exc)
             raise store_unavailable() from None
-        if metrics is not None:
-            metrics.observe("delete", "deleted" if deleted else "unknown", started)
+        self._metrics.observe("delete", "deleted" if deleted else "unknown", started)
         return deleted
 
 
@@ -192,9 +186,7 @@ def build_state(
     providers = {provider.name: provider.provider_id for provider in config.model_providers}
     retention = settings.retention_days if settings.type == "postgres" else None
     store = build_store(settings)
-    metrics = None
-    if registry is not None:
-        metrics = StateMetrics(registry)
-        if isinstance(store, PostgresStore):
-            metrics.watch_cache(store.cache_stats)
+    metrics = StateMetrics(registry if registry is not None else CollectorRegistry())
+    if isinstance(store, PostgresStore):
+        metrics.watch_cache(store.cache_stats)
     return ResponsesState(store, providers, retention_days=retention, metrics=metrics)
